@@ -1,0 +1,193 @@
+"""The read-only JSON API. Other tools build on these shapes: change them only by adding keys."""
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import JsonResponse
+from django.views.decorators.http import require_safe
+
+from .models import Appointment, Entry, Person, Section, Volume
+from .search.service import SearchForm, SearchUnavailable, search
+
+PEOPLE_PER_PAGE = 50
+
+
+def error(status, message):
+    return JsonResponse({"error": message, "status": status}, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def ok(data):
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+
+
+def _iso(d):
+    return d.isoformat() if d else None
+
+
+@require_safe
+def volumes(request):
+    rows = Volume.objects.annotate(entry_count=Count("entries")).order_by("-year", "slug")
+    return ok({"volumes": [_volume(request, v) | {"entry_count": v.entry_count} for v in rows]})
+
+
+def _volume(request, v):
+    return {
+        "slug": v.slug,
+        "title": v.title,
+        "kind": v.kind,
+        "region": v.region,
+        "compiler": v.compiler,
+        "year": v.year,
+        "year_covered": v.year_covered,
+        "url": request.build_absolute_uri(v.get_absolute_url()),
+    }
+
+
+def toc_tree(volume, entries=True):
+    """Return the volume's sections as nested dicts in book order, with two queries."""
+    nodes, roots = {}, []
+    for s in Section.objects.filter(volume=volume).order_by("position"):
+        node = {"id": s.pk, "title": s.title, "level": s.level, "page": s.page, "digitized": s.digitized}
+        if entries:
+            node["entries"] = []
+        node["children"] = []
+        nodes[s.pk] = node
+        (nodes[s.parent_id]["children"] if s.parent_id else roots).append(node)
+    if entries:
+        for e in Entry.objects.filter(volume=volume).order_by("position").values("id", "title", "kind", "date", "section_id"):
+            nodes[e["section_id"]]["entries"].append(
+                {"id": e["id"], "title": e["title"], "kind": e["kind"], "date": _iso(e["date"])}
+            )
+    return roots
+
+
+@require_safe
+def volume_detail(request, slug):
+    volume = Volume.objects.annotate(entry_count=Count("entries")).filter(slug=slug).first()
+    if volume is None:
+        return error(404, f"no volume {slug!r}")
+    data = _volume(request, volume) | {"entry_count": volume.entry_count}
+    data["sections"] = toc_tree(volume)
+    return ok(data)
+
+
+def section_titles(section):
+    """Titles from the 类目 down to this section, using the volume's cached sections."""
+    return [s.title for s in section.path()]
+
+
+@require_safe
+def entry_detail(request, pk):
+    entry = (
+        Entry.objects.select_related("volume", "section__parent__parent__parent")
+        .prefetch_related("bylines__person", "captions")
+        .filter(pk=pk)
+        .first()
+    )
+    if entry is None:
+        return error(404, f"no entry {pk}")
+    return ok(
+        {
+            "id": entry.pk,
+            "title": entry.title,
+            "untitled": entry.untitled,
+            "subtitle": entry.subtitle,
+            "kind": entry.kind,
+            "volume": entry.volume.slug,
+            "volume_title": entry.volume.title,
+            "section_path": section_titles(entry.section),
+            "page": entry.page,
+            "date": _iso(entry.date),
+            "date_end": _iso(entry.date_end),
+            "speaker": entry.speaker,
+            "speaker_title": entry.speaker_title,
+            "source_tag": entry.source_tag,
+            "text": entry.text,
+            "authors": [b.person.name for b in entry.bylines.all()],
+            "captions": [{"text": c.text, "credit": c.credit} for c in entry.captions.all()],
+            "tables": entry.tables,
+            "source": {"file": entry.source_file, "line_start": entry.line_start, "line_end": entry.line_end},
+            "url": request.build_absolute_uri(entry.get_absolute_url()),
+        }
+    )
+
+
+def _person(request, p):
+    return {
+        "id": p.pk,
+        "name": p.name,
+        "region": p.region,
+        "aliases": p.aliases,
+        "notes": p.notes,
+        "appointments": [
+            {
+                "title": a.title,
+                "organisation": a.organisation.name,
+                "volume": a.volume.slug,
+                "note": a.note,
+                "start_month": a.start_month,
+                "end_month": a.end_month,
+            }
+            for a in p.appointments.all()
+        ],
+        "url": request.build_absolute_uri(p.get_absolute_url()),
+    }
+
+
+def _people():
+    return Person.objects.prefetch_related(
+        Prefetch("appointments", Appointment.objects.select_related("organisation", "volume"))
+    )
+
+
+@require_safe
+def people(request):
+    q = request.GET.get("q", "").strip()
+    if len(q) > 50:
+        return error(400, "q: at most 50 characters")
+    rows = _people()
+    if q:
+        # Aliases are a JSON list; a substring test on its text finds a name in it.
+        rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q))
+    try:
+        page_number = int(request.GET.get("page", "1"))
+    except ValueError:
+        return error(400, "page: must be a whole number")
+    paginator = Paginator(rows.order_by("name"), PEOPLE_PER_PAGE)
+    if not 1 <= page_number <= max(paginator.num_pages, 1):
+        return error(400, f"page: must be between 1 and {paginator.num_pages}")
+    page = paginator.page(page_number)
+    return ok(
+        {
+            "query": q,
+            "total": paginator.count,
+            "page": page_number,
+            "pages": paginator.num_pages,
+            "people": [_person(request, p) for p in page],
+        }
+    )
+
+
+@require_safe
+def person_detail(request, pk):
+    person = _people().filter(pk=pk).first()
+    if person is None:
+        return error(404, f"no person {pk}")
+    return ok(_person(request, person))
+
+
+@require_safe
+def search_entries(request):
+    form = SearchForm(request.GET)
+    if not form.is_valid():
+        return error(400, form.error_message())
+    try:
+        result = search(form.cleaned_data, request=request)
+    except SearchUnavailable:
+        return error(503, "search is unavailable: the index cannot be read")
+    if result.pages and result.page > result.pages:
+        return error(400, f"page: must be between 1 and {result.pages}")
+    return ok(result.as_json())
+
+
+def not_found(request, rest=""):
+    return error(404, f"no such API endpoint: /api/{rest}")

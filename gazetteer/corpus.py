@@ -1,0 +1,157 @@
+"""Loading volumes: the manifest, reading files, parsing, storing, then the follow-ups
+(mentions, search index) that keep the archive consistent after a load."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from loaders import KINDS, parse_sources
+from loaders.document import LoaderError
+from loaders.text import source_from_bytes
+
+from . import store
+from .models import Volume
+from .search import dictionary, indexing
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+MANIFEST_FIELDS = {"slug", "title", "kind", "region", "compiler", "year", "year_covered", "date", "files"}
+
+
+@dataclass
+class ManifestVolume:
+    meta: store.VolumeMeta
+    files: list[Path]
+
+
+def read_manifest(path: Path | None = None) -> list[ManifestVolume]:
+    """Return the volumes listed in a manifest (corpus/volumes.toml by default).
+
+    File paths are relative to the manifest. Raise LoaderError naming the manifest and
+    the volume for anything missing or malformed.
+    """
+    path = Path(path or settings.CORPUS_DIR / "volumes.toml")
+    if not path.exists():
+        raise LoaderError("no such manifest", file=str(path))
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise LoaderError(f"not a valid TOML manifest: {e}", file=str(path)) from None
+    volumes, seen = [], set()
+    for i, item in enumerate(data.get("volume", []), 1):
+        where = f"[[volume]] #{i}" + (f" ({item['slug']})" if isinstance(item.get("slug"), str) else "")
+
+        def bad(message, where=where):
+            return LoaderError(f"{where}: {message}", file=str(path))
+
+        unknown = set(item) - MANIFEST_FIELDS
+        if unknown:
+            raise bad(f"unknown field(s) {', '.join(sorted(unknown))}")
+        for required in ("slug", "title", "kind", "files"):
+            if not item.get(required):
+                raise bad(f"missing {required}")
+        if not SLUG.match(item["slug"]):
+            raise bad("slug must be lower-case letters, digits and hyphens")
+        if item["slug"] in seen:
+            raise bad("duplicate slug")
+        seen.add(item["slug"])
+        if item["kind"] not in KINDS:
+            raise bad(f"unknown kind {item['kind']!r}; expected one of {', '.join(KINDS)}")
+        for number in ("year", "year_covered"):
+            if number in item and not isinstance(item[number], int):
+                raise bad(f"{number} must be a whole number")
+        if not isinstance(item["files"], list) or not all(isinstance(f, str) for f in item["files"]):
+            raise bad("files must be a list of file names")
+        meta = store.VolumeMeta(
+            slug=item["slug"],
+            title=item["title"],
+            kind=item["kind"],
+            region=item.get("region", ""),
+            compiler=item.get("compiler", ""),
+            year=item.get("year"),
+            year_covered=item.get("year_covered"),
+            date=item.get("date"),
+        )
+        volumes.append(ManifestVolume(meta, [path.parent / f for f in item["files"]]))
+    if not volumes:
+        raise LoaderError("the manifest lists no [[volume]]", file=str(path))
+    return volumes
+
+
+def read_files(paths: list[Path]):
+    """Read and decode the files of one volume; return (sources, stored files)."""
+    if not paths:
+        raise LoaderError("no files given")
+    sources, stored = [], []
+    for p in paths:
+        p = Path(p)
+        if not p.is_file():
+            raise LoaderError("no such file" if not p.exists() else "not a file", file=str(p))
+        data = p.read_bytes()
+        source = source_from_bytes(p.name, data)
+        sources.append(source)
+        stored.append(store.StoredFile(p.name, hashlib.sha256(data).hexdigest(), source.encoding, source.text))
+    if len({s.name for s in sources}) != len(sources):
+        raise LoaderError("two files of one volume have the same name")
+    return sources, stored
+
+
+def load_volume(meta: store.VolumeMeta, paths: list[Path], *, force=False) -> store.StoreResult:
+    """Read, parse and store one volume. Nothing is written unless all of it parses."""
+    started = time.monotonic()
+    sources, files = read_files(paths)
+    current = Volume.objects.filter(slug=meta.slug).values_list("source_hash", flat=True).first()
+    if current == store.volume_hash(meta, files) and not force:
+        result = store.StoreResult(Volume.objects.get(slug=meta.slug), "unchanged")
+    else:
+        doc = parse_sources(sources, meta.kind)
+        result = store.store_document(doc, meta, files, force=force)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def after_load(results: list[store.StoreResult]) -> None:
+    """Bring mentions, the segmenter's dictionary and the search index up to date."""
+    changed = [r.volume for r in results if r.status != "unchanged"]
+    if changed:
+        store.link_mentions()
+        if dictionary.regenerate():
+            # New words change how every text is cut into tokens, not only the new ones.
+            indexing.rebuild()
+            return
+        indexing.reindex_volumes(changed)
+    if any(db != indexed for _, db, indexed in indexing.health()):
+        indexing.rebuild()
+
+
+def load_corpus(
+    manifest: Path | None = None,
+    *,
+    only: list[str] | None = None,
+    force=False,
+    progress: Callable[[str], None] | None = None,
+) -> list[store.StoreResult]:
+    """Load every volume of the manifest (or those in ``only``), one transaction each."""
+    volumes = read_manifest(manifest)
+    if only:
+        unknown = set(only) - {v.meta.slug for v in volumes}
+        if unknown:
+            raise LoaderError(f"not in the manifest: {', '.join(sorted(unknown))}")
+        volumes = [v for v in volumes if v.meta.slug in only]
+    results = []
+    for i, v in enumerate(volumes, 1):
+        if progress:
+            progress(f"[{i}/{len(volumes)}] {v.meta.slug}: {', '.join(f.name for f in v.files)}")
+        result = load_volume(v.meta, v.files, force=force)
+        results.append(result)
+        if progress:
+            progress(f"    {result} ({result.seconds:.1f} s)")
+    after_load(results)
+    return results

@@ -1,0 +1,307 @@
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models
+from django.urls import reverse
+
+
+class UnicodeJSONEncoder(DjangoJSONEncoder):
+    """Store Chinese as itself, not as \\uXXXX escapes, so lookups like aliases__contains work."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)
+
+
+class Volume(models.Model):
+    """One publication: a yearbook year, a collection of speeches, a plan, a newspaper page."""
+
+    class Kind(models.TextChoices):
+        YEARBOOK = "yearbook", "年鉴"
+        SPEECHES = "speeches", "讲话汇编"
+        PLAN = "plan", "规划纲要"
+        NEWSPAPER = "newspaper", "报纸"
+        TEXT = "text", "文献"
+
+    slug = models.SlugField("标识", max_length=100, unique=True)
+    title = models.CharField("书名", max_length=200)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    region = models.CharField("地区", max_length=100, blank=True)
+    compiler = models.CharField("编纂者", max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField("出版年", null=True, blank=True)
+    year_covered = models.PositiveSmallIntegerField("记述年度", null=True, blank=True)
+    date = models.DateField("出版日期", null=True, blank=True)
+    source_hash = models.CharField("源文件校验值", max_length=64, editable=False)
+    loaded_at = models.DateTimeField("载入时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "卷册"
+        ordering = ["-year", "slug"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("volume", args=[self.slug])
+
+
+class SourceFile(models.Model):
+    """A source text as loaded, kept so entries can be checked against their lines."""
+
+    volume = models.ForeignKey(Volume, models.CASCADE, related_name="files", verbose_name="卷册")
+    position = models.PositiveSmallIntegerField("顺序")
+    name = models.CharField("文件名", max_length=200)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    encoding = models.CharField("编码", max_length=20)
+    text = models.TextField("全文")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "源文件"
+        ordering = ["volume", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["volume", "position"], name="unique_file_position"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def lines(self, first, last):
+        """Return [(number, text)] for lines first..last (1-based, inclusive)."""
+        all_lines = self.text.split("\n")
+        first = max(first, 1)
+        return [(n, all_lines[n - 1]) for n in range(first, min(last, len(all_lines)) + 1)]
+
+
+class Section(models.Model):
+    """A node of the table of contents: 类目 (level 1), 分目 (level 2), or deeper."""
+
+    volume = models.ForeignKey(Volume, models.CASCADE, related_name="sections", verbose_name="卷册")
+    parent = models.ForeignKey(
+        "self", models.CASCADE, null=True, blank=True, related_name="children", verbose_name="上级"
+    )
+    position = models.PositiveIntegerField("书序", help_text="在本卷中的先后次序")
+    level = models.PositiveSmallIntegerField("层级")
+    title = models.CharField("标题", max_length=200)
+    page = models.PositiveIntegerField("页码", null=True, blank=True)
+    digitized = models.BooleanField("已数字化", default=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "目录节点"
+        ordering = ["volume", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["volume", "position"], name="unique_section_position"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("section", args=[self.volume.slug, self.pk])
+
+    def ancestors(self):
+        """Return the sections above this one, outermost first."""
+        chain, node = [], self.parent
+        while node is not None:
+            chain.append(node)
+            node = node.parent
+        return chain[::-1]
+
+    def path(self):
+        return [*self.ancestors(), self]
+
+
+class EntryQuerySet(models.QuerySet):
+    def in_volume(self, volume):
+        return self.filter(volume=volume)
+
+    def chronicle(self):
+        return self.filter(kind=Entry.Kind.CHRONICLE)
+
+    def speeches(self):
+        return self.filter(kind=Entry.Kind.SPEECH)
+
+    def book_order(self):
+        return self.order_by("volume", "position")
+
+
+class Entry(models.Model):
+    """The unit of reading and search: a 条目, a speech, a 大事记 day item, an article."""
+
+    class Kind(models.TextChoices):
+        ENTRY = "entry", "条目"
+        SPEECH = "speech", "讲话"
+        CHRONICLE = "chronicle", "大事记"
+        ARTICLE = "article", "文章"
+        CHAPTER = "chapter", "章节"
+        TEXT = "text", "文本"
+
+    volume = models.ForeignKey(Volume, models.CASCADE, related_name="entries", verbose_name="卷册")
+    section = models.ForeignKey(Section, models.CASCADE, related_name="entries", verbose_name="所属目录")
+    position = models.PositiveIntegerField("书序", help_text="在本卷中的先后次序")
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.ENTRY)
+    title = models.CharField("标题", max_length=300)
+    untitled = models.BooleanField("原题缺失", default=False)
+    subtitle = models.CharField("副题", max_length=300, blank=True)
+    text = models.TextField("正文", blank=True, help_text="段落之间以换行分隔")
+    page = models.PositiveIntegerField("页码", null=True, blank=True)
+    date = models.DateField("日期", null=True, blank=True)
+    date_end = models.DateField("截止日期", null=True, blank=True)
+    speaker = models.CharField("讲话人", max_length=50, blank=True)
+    speaker_title = models.CharField("讲话人职务", max_length=100, blank=True)
+    speaker_person = models.ForeignKey(
+        "Person", models.SET_NULL, null=True, blank=True, related_name="speeches", verbose_name="讲话人（人物）"
+    )
+    source_tag = models.CharField("稿源", max_length=50, blank=True)
+    tables = models.JSONField("表格", default=list, blank=True, encoder=UnicodeJSONEncoder)
+    source_file = models.CharField("源文件", max_length=200)
+    line_start = models.PositiveIntegerField("起始行")
+    line_end = models.PositiveIntegerField("结束行")
+    authors = models.ManyToManyField(
+        "Person", through="Byline", related_name="authored", blank=True, verbose_name="作者"
+    )
+    people = models.ManyToManyField("Person", related_name="mentioned_in", blank=True, verbose_name="提及人物")
+    organisations = models.ManyToManyField(
+        "Organisation", related_name="mentioned_in", blank=True, verbose_name="提及机构"
+    )
+
+    objects = EntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "条目"
+        ordering = ["volume", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["volume", "position"], name="unique_entry_position"),
+        ]
+        indexes = [models.Index(fields=["kind", "date"])]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("entry", args=[self.pk])
+
+    @property
+    def paragraphs(self):
+        return [p for p in self.text.split("\n") if p]
+
+
+class Person(models.Model):
+    """One real person. Variant spellings (李朝锋/李朝峰) are aliases, merged by editors."""
+
+    name = models.CharField("姓名", max_length=50)
+    # People are told apart by name within a region only: 张晓丽 of 魏都区 and 张晓丽
+    # of 长葛市 are two people until an editor says otherwise.
+    region = models.CharField("地区", max_length=100, blank=True)
+    aliases = models.JSONField("别名", default=list, blank=True, encoder=UnicodeJSONEncoder)
+    notes = models.JSONField("附注", default=list, blank=True, encoder=UnicodeJSONEncoder, help_text="如：女、回")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "人物"
+        ordering = ["name", "region"]
+        constraints = [models.UniqueConstraint(fields=["name", "region"], name="unique_person_name")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("person", args=[self.pk])
+
+
+class Organisation(models.Model):
+    name = models.CharField("名称", max_length=100)
+    region = models.CharField("地区", max_length=100, blank=True)
+    aliases = models.JSONField("别名", default=list, blank=True, encoder=UnicodeJSONEncoder)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "机构"
+        ordering = ["name", "region"]
+        constraints = [models.UniqueConstraint(fields=["name", "region"], name="unique_organisation_name")]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("organisation", args=[self.pk])
+
+
+class Appointment(models.Model):
+    """A person listed under a title in an organisation's leadership list of one volume."""
+
+    person = models.ForeignKey(Person, models.CASCADE, related_name="appointments", verbose_name="人物")
+    organisation = models.ForeignKey(
+        Organisation, models.CASCADE, related_name="appointments", verbose_name="机构"
+    )
+    volume = models.ForeignKey(Volume, models.CASCADE, related_name="appointments", verbose_name="卷册")
+    position = models.PositiveIntegerField("顺序")
+    title = models.CharField("职务", max_length=100)
+    note = models.CharField("任免附注", max_length=50, blank=True, help_text="如：12月任、12月离")
+    start_month = models.PositiveSmallIntegerField("到任月份", null=True, blank=True)
+    end_month = models.PositiveSmallIntegerField("离任月份", null=True, blank=True)
+    source_file = models.CharField("源文件", max_length=200, blank=True)
+    line = models.PositiveIntegerField("行号", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "任职"
+        ordering = ["volume", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["volume", "position"], name="unique_appointment_position"),
+        ]
+
+    def __str__(self):
+        return f"{self.organisation} {self.title} {self.person}"
+
+
+class Byline(models.Model):
+    """An author of an entry, from the names closing a 分目 or a newspaper byline."""
+
+    entry = models.ForeignKey(Entry, models.CASCADE, related_name="bylines", verbose_name="条目")
+    person = models.ForeignKey(Person, models.CASCADE, related_name="bylines", verbose_name="作者")
+    position = models.PositiveSmallIntegerField("署名顺序", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "署名"
+        ordering = ["entry", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "person"], name="unique_byline"),
+        ]
+
+    def __str__(self):
+        return f"{self.person}（{self.entry}）"
+
+
+class Caption(models.Model):
+    """A photo caption, taken out of the entry text it interrupted, with its credit."""
+
+    entry = models.ForeignKey(Entry, models.CASCADE, related_name="captions", verbose_name="条目")
+    position = models.PositiveSmallIntegerField("顺序", default=0)
+    text = models.TextField("图片说明")
+    credit = models.CharField("署名", max_length=100, blank=True, help_text="摄影者或供图单位")
+    credit_person = models.ForeignKey(
+        Person, models.SET_NULL, null=True, blank=True, related_name="photos", verbose_name="摄影者"
+    )
+    line = models.PositiveIntegerField("行号", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "图片说明"
+        ordering = ["entry", "position"]
+
+    def __str__(self):
+        return self.text[:40]
+
+
+class IndexTask(models.Model):
+    """A change waiting for the search indexer.
+
+    Requests never write the Whoosh index themselves: they queue the change here and
+    one indexer process (``manage.py run_indexer``, started by gunicorn) applies the
+    queue, so no request waits on the index's writer lock.
+    """
+
+    model = models.CharField("模型", max_length=50)  # app_label.model_name
+    object_id = models.BigIntegerField("对象编号")
+    queued_at = models.DateTimeField("加入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待索引变更"
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.model}.{self.object_id}"

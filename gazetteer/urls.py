@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.urls import path, re_path
+
+from . import api, views
+
+api_patterns = [
+    path("api/volumes", api.volumes, name="api-volumes"),
+    path("api/volumes/<slug:slug>", api.volume_detail, name="api-volume"),
+    path("api/entries/<int:pk>", api.entry_detail, name="api-entry"),
+    path("api/people", api.people, name="api-people"),
+    path("api/people/<int:pk>", api.person_detail, name="api-person"),
+    path("api/search", api.search_entries, name="api-search"),
+    re_path(r"^api/(?P<rest>.*)$", api.not_found),
+]
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("volumes/<slug:slug>/", views.volume, name="volume"),
+    path("volumes/<slug:slug>/sections/<int:pk>/", views.section, name="section"),
+    path("entries/<int:pk>/", views.entry, name="entry"),
+    path("search/", views.search_page, name="search"),
+    path("people/", views.people, name="people"),
+    path("people/<int:pk>/", views.person, name="person"),
+    path("organisations/<int:pk>/", views.organisation, name="organisation"),
+    path("admin/", admin.site.urls),
+    *api_patterns,
+]

@@ -1,0 +1,95 @@
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import CommandError, call_command
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def snapshot():
+    """Row counts of every model: what 'the database is unchanged' means here."""
+    return {m.__name__: m.objects.count() for m in apps.get_app_config("gazetteer").get_models()}
+
+
+def load_volume(*files, kind="yearbook"):
+    out = io.StringIO()
+    call_command("load_volume", *map(str, files), kind=kind, title="测试", year=2021, slug="bad-input", stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write(name, data):
+        path = tmp_path / name
+        path.write_bytes(data)
+        return path
+
+    return write
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "name, data, message",
+    [
+        ("empty.txt", b"", "empty.txt: file is empty"),
+        ("blank.txt", b"\n \r\n\t\n", "blank.txt: file is empty"),
+        ("binary.txt", bytes(range(256)) * 40, "binary.txt: not UTF-8, UTF-16 or GB18030 text (first undecodable byte at offset 128)"),
+        ("latin1.txt", "Jahrbuch für Xuchang\n".encode("latin-1"), "latin1.txt: not UTF-8, UTF-16 or GB18030 text (first undecodable byte at offset 10)"),
+        ("notoc-gbk.txt", "魏都年鉴\n\n【区域位置】 魏都区位于许昌市中心。\n".encode("gb18030"), "notoc-gbk.txt: no 目录"),
+        ("notoc-utf16.txt", "魏都年鉴\n\n【区域位置】 魏都区位于许昌市中心。\n".encode("utf-16"), "notoc-utf16.txt: no 目录"),
+    ],
+)
+def test_bad_input_is_refused_with_the_file_name_and_changes_nothing(write, name, data, message):
+    before = snapshot()
+    with pytest.raises(CommandError) as error:
+        load_volume(write(name, data))
+    assert str(error.value).startswith(message)
+    assert "\n" not in str(error.value)
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_a_missing_file_is_named(tmp_path):
+    before = snapshot()
+    with pytest.raises(CommandError, match=r"missing\.txt: no such file"):
+        load_volume(tmp_path / "missing.txt")
+    assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_an_unknown_kind_is_refused_by_the_command_line(tmp_path):
+    with pytest.raises(CommandError, match="invalid choice: 'atlas'"):
+        load_volume(tmp_path / "x.txt", kind="atlas")
+
+
+def test_a_failed_load_exits_non_zero_with_one_line(tmp_path):
+    missing = tmp_path / "missing.txt"
+    run = subprocess.run(
+        [sys.executable, "manage.py", "load_volume", str(missing), "--kind", "yearbook", "--title", "x", "--slug", "x"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip() == f"CommandError: {missing}: no such file"
+
+
+@pytest.mark.django_db
+def test_a_broken_manifest_is_named(tmp_path):
+    manifest = tmp_path / "volumes.toml"
+    manifest.write_text('[[volume]]\ntitle = "无名"\nkind = "yearbook"\nfiles = ["a.txt"]\n', encoding="utf-8")
+    with pytest.raises(CommandError, match=r"volumes\.toml: \[\[volume\]\] #1: missing slug"):
+        call_command("load_corpus", manifest=str(manifest), stdout=io.StringIO())
+
+
+@pytest.mark.django_db
+def test_loading_the_unchanged_corpus_again_changes_nothing():
+    before = snapshot()
+    out = io.StringIO()
+    call_command("load_corpus", stdout=out)
+    assert "4 volume(s): 4 unchanged" in out.getvalue()
+    assert snapshot() == before
