@@ -42,13 +42,14 @@ def analysis_configured() -> bool:
 
 def regenerate() -> bool:
     """Write the dictionary from the database; return True if its words changed."""
-    from ..models import Entry, Organisation, Person, Section
+    from ..models import Entry, Organisation, Person, Section, Volume
 
     people = [n for name, aliases in Person.objects.values_list("name", "aliases") for n in [name, *aliases]]
     orgs = [n for name, aliases in Organisation.objects.values_list("name", "aliases") for n in [name, *aliases]]
     sections = Section.objects.values_list("title", flat=True)
     texts = (t for text in Entry.objects.values_list("text", flat=True).iterator() for t in text.split("\n"))
-    words = archive_words(people, orgs, sections, texts)
+    regions = Volume.objects.values_list("region", flat=True).distinct()
+    words = archive_words(people, orgs, sections, texts, regions)
     old = [w if isinstance(w, str) else w[0] for w in analysis.load_user_dict(path())]
     if sorted(old) == words:
         refresh()

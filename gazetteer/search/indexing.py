@@ -73,30 +73,32 @@ class QueueSignalProcessor(BaseSignalProcessor):
     def changed(self, sender, instance, **kwargs):
         if getattr(_state, "paused", False):
             return
-        # Enqueue after commit, so the indexer never reads a state that is rolled back.
-        transaction.on_commit(lambda: enqueue_related(sender, instance))
+        # Work out what to reindex now (a deleted instance loses its pk afterwards), but
+        # queue it only after commit, so the indexer never reads a state rolled back.
+        targets = related_documents(sender, instance)
+        transaction.on_commit(lambda: [enqueue(model, ids) for model, ids in targets])
 
 
-def enqueue_related(sender, instance):
-    """Queue the index documents that show ``instance``."""
+def related_documents(sender, instance) -> list[tuple[type, list]]:
+    """Return the (model, ids) of the index documents that show ``instance``."""
     if sender in (Entry, Entry.people.through):
-        enqueue(Entry, [instance.pk])
-    elif sender in (Caption, Byline):
-        enqueue(Entry, [instance.entry_id])
-        if sender is Byline:
-            enqueue(Person, [instance.person_id])
-    elif sender is Section:
-        enqueue(Entry, Entry.objects.filter(section__in=_subtree(instance)).values_list("pk", flat=True))
-    elif sender is Volume:
-        enqueue(Entry, Entry.objects.filter(volume_id=instance.pk).values_list("pk", flat=True))
-    elif sender is Person:
-        enqueue(Person, [instance.pk])
-        enqueue(Entry, Byline.objects.filter(person_id=instance.pk).values_list("entry_id", flat=True))
-    elif sender is Appointment:
-        enqueue(Person, [instance.person_id])
-    elif sender is Organisation:
-        enqueue(Organisation, [instance.pk])
-        enqueue(Person, Appointment.objects.filter(organisation_id=instance.pk).values_list("person_id", flat=True))
+        return [(Entry, [instance.pk])]
+    if sender is Caption:
+        return [(Entry, [instance.entry_id])]
+    if sender is Byline:
+        return [(Entry, [instance.entry_id]), (Person, [instance.person_id])]
+    if sender is Section:
+        return [(Entry, list(Entry.objects.filter(section__in=_subtree(instance)).values_list("pk", flat=True)))]
+    if sender is Volume:
+        return [(Entry, list(Entry.objects.filter(volume_id=instance.pk).values_list("pk", flat=True)))]
+    if sender is Person:
+        return [(Person, [instance.pk]), (Entry, list(Byline.objects.filter(person_id=instance.pk).values_list("entry_id", flat=True)))]
+    if sender is Appointment:
+        return [(Person, [instance.person_id])]
+    if sender is Organisation:
+        person_ids = Appointment.objects.filter(organisation_id=instance.pk).values_list("person_id", flat=True)
+        return [(Organisation, [instance.pk]), (Person, list(person_ids))]
+    return []
 
 
 def _subtree(section):

@@ -50,10 +50,21 @@ def place_names(texts: Iterable[str]) -> set[str]:
     return {name for name, n in counts.items() if n >= MIN_OCCURRENCES}
 
 
-def archive_words(people: Iterable[str], organisations: Iterable[str], sections: Iterable[str], texts: Iterable[str]) -> list[str]:
+def region_parts(region: str) -> list[str]:
+    """Split a region into its administrative names: 许昌市魏都区 → 许昌市, 魏都区."""
+    return re.findall(r".+?(?:自治州|自治县|地区|省|市|县|区|旗|盟|州)", region)
+
+
+def archive_words(
+    people: Iterable[str],
+    organisations: Iterable[str],
+    sections: Iterable[str],
+    texts: Iterable[str],
+    regions: Iterable[str] = (),
+) -> list[str]:
     """Return the sorted user dictionary: names of people, organisations, places, short section titles."""
     words = set()
-    for name in [*people, *organisations]:
+    for name in [*people, *organisations, *(part for r in regions for part in region_parts(r))]:
         name = name.strip()
         if 2 <= len(name) <= 20 and " " not in name:
             words.add(name)
