@@ -1,4 +1,5 @@
 import io
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -6,6 +7,8 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
+
+from gazetteer.models import Entry
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -93,3 +96,31 @@ def test_loading_the_unchanged_corpus_again_changes_nothing():
     call_command("load_corpus", stdout=out)
     assert "4 volume(s): 4 unchanged" in out.getvalue()
     assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_any_utf8_text_loads_with_kind_text(write, monkeypatch):
+    # Keep this throw-away volume out of the session's search index.
+    monkeypatch.setattr("gazetteer.management.commands.load_volume.after_load", lambda results: None)
+    path = write("notes.txt", "魏都旧事\n\n一、城垣\n\n许昌城始建于汉代。\n\n二、河渠\n\n清潩河穿城而过。\n".encode())
+    out = io.StringIO()
+    call_command("load_volume", str(path), kind="text", title="魏都旧事", year=2024, stdout=out)
+    assert "notes: created" in out.getvalue()
+    assert [(e.title, e.text) for e in Entry.objects.filter(volume__slug="notes")] == [
+        ("一、城垣", "许昌城始建于汉代。"),
+        ("二、河渠", "清潩河穿城而过。"),
+    ]
+
+
+def test_the_wsgi_module_loads_the_segmenter_once_in_the_master(tmp_path):
+    # gunicorn --preload imports the app in the master: the dictionary must be loaded
+    # there, from the data dir, so that workers start with it.
+    (tmp_path / "userdict.txt").write_text("颍汝干渠\n", encoding="utf-8")
+    script = (
+        "import gazetteer.wsgi\n"
+        "from gazetteer.search import analysis\n"
+        "print(analysis._engine is not None, analysis.tokens('颍汝干渠', mode='query'))\n"
+    )
+    env = {**os.environ, "GAZETTEER_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env=env, check=True)
+    assert run.stdout.strip() == "True ['颍汝干渠']"
