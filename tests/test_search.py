@@ -186,6 +186,10 @@ def test_filters_and_sorting(client):
     assert author["total"] >= 1
     volume = client.get("/api/search", {"q": "魏都", "volume": "weidu-newspaper-2022-12", "year": 2022}).json()
     assert volume["total"] == 9 and volume["facets"]["volume"] == {"weidu-newspaper-2022-12": 9}
+    # Browsing without words, sorted by date: undated entries come last either way.
+    speeches = client.get("/api/search", {"kind": "speech", "sort": "date"}).json()["hits"]
+    assert [h["date"] for h in speeches][:2] == ["2020-04-29", "2020-08-17"] and speeches[-1]["date"] is None
+    assert client.get("/api/search", {"kind": "speech", "sort": "-date"}).json()["hits"][-1]["date"] is None
     category = client.get("/api/search", {"q": "疫情", "category": "大事记"}).json()
     assert all(h["section_path"][0] == "大事记" for h in category["hits"])
 
