@@ -167,11 +167,11 @@ def _read_column(rows: list[tuple[Line, list[str]]], alone: bool, orphans: list[
             pending = (pending[0] + text, pending[1]) if pending else (text, line)
         else:
             if pending:
-                emit(*pending, None)
+                emit(pending[0], None, pending[1])
                 pending = None
             emit(text, None, line, heading=True)
     if pending:
-        emit(*pending, None)
+        emit(pending[0], None, pending[1])
     return out
 
 

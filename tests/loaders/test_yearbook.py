@@ -9,6 +9,7 @@ import pytest
 from loaders import LoaderError, parse_files
 from loaders.document import Caption, EntryKind
 from loaders.text import source_from_text
+from loaders import yearbook
 from loaders.yearbook import parse
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
@@ -891,3 +892,11 @@ def test_volume_bylines_captions_and_page_breaks(volume):
     joined = [p for p in aid.paragraphs if "组建帮扶办，并组成了13个帮扶工作队" in p]
     assert len(joined) == 1 and joined[0].startswith("结对帮扶队伍持续充实。")
     assert not any("摘自《" in p for e in volume.entries() for p in e.paragraphs)
+
+
+def test_a_title_left_without_its_page_at_the_end_of_a_toc_block_is_kept_without_a_page():
+    # Found by the property test: the second column of the last line lost its page.
+    toc = "目 录\n\n特 载\n\n综述\t(87)\t基层党建\t(93)\n概况\t(88)\t名\n\n"
+    items = yearbook._read_toc(source_from_text("t.txt", toc).lines()[2:], [])
+    assert [(i.title, i.page) for i in items][-2:] == [("基层党建", 93), ("名", None)]
+    assert all(isinstance(i.line.number, int) for i in items)
