@@ -124,3 +124,20 @@ def test_the_wsgi_module_loads_the_segmenter_once_in_the_master(tmp_path):
     env = {**os.environ, "GAZETTEER_DATA_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "tests.settings"}
     run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, env=env, check=True)
     assert run.stdout.strip() == "True ['颍汝干渠']"
+
+
+@pytest.mark.django_db
+def test_a_database_error_during_a_load_is_one_line_and_changes_nothing():
+    from django.db import OperationalError, connection
+
+    def full_disk(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("INSERT"):
+            raise OperationalError("database or disk is full")
+        return execute(sql, params, many, context)
+
+    before = snapshot()
+    news = ROOT / "corpus" / "weidu-newspaper-2022-12.txt"
+    with connection.execute_wrapper(full_disk), pytest.raises(CommandError) as error:
+        call_command("load_volume", str(news), kind="newspaper", title="测试", slug="disk-full", stdout=io.StringIO())
+    assert str(error.value) == "database error, the volume being loaded was left unchanged: database or disk is full"
+    assert snapshot() == before

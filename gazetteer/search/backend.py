@@ -15,6 +15,7 @@ Nothing outside ``gazetteer/search/`` imports this module: views call
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections import Counter, OrderedDict
 
@@ -22,6 +23,7 @@ from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from whoosh.fields import BOOLEAN, DATETIME, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
+from whoosh.index import exists_in
 from whoosh.query import Every
 
 from . import dictionary
@@ -29,6 +31,10 @@ from .analysis import ChineseAnalyzer
 
 # Fields analysed as Chinese text; every other character field is an exact-match ID.
 TEXT_FIELDS = {"text", "title"}
+
+
+class IndexMissing(Exception):
+    """The index directory is missing or holds no index."""
 
 
 class ArchiveWhooshBackend(WhooshSearchBackend):
@@ -78,16 +84,32 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return self._current().searcher
 
     def _current(self) -> _SearcherState:
-        if not self.setup_complete:
-            self.setup()
         with self._searcher_lock:
             if self._searcher is None:
+                # Haystack's setup() makes an empty index where there is none: a worker
+                # would then answer every search with nothing instead of saying search
+                # is unavailable. Only loads and rebuild_index create the index.
+                if self.use_file_storage and not exists_in(self.path):
+                    raise IndexMissing(f"no search index at {self.path}: run `manage.py rebuild_index`")
+                if not self.setup_complete:
+                    self.setup()
                 self._searcher = _SearcherState(self.index.searcher())
             elif not self._searcher.searcher.up_to_date():
-                self._searcher = _SearcherState(self._searcher.searcher.refresh())
+                # A new searcher on the refreshed index rather than searcher.refresh():
+                # that reuses readers, and one that failed half-way while the indexer
+                # committed left them closed ("Reader already closed") for good.
+                self.index = self.index.refresh()
+                self._searcher = _SearcherState(self.index.searcher())
             return self._searcher
 
     def clear(self, models=None, commit=True):
+        """Empty the index; with ``models=None`` remove the directory without opening it,
+        so that a corrupt index can be rebuilt."""
+        if models is None and self.use_file_storage:
+            self.reset()
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.setup()
+            return
         super().clear(models=models, commit=commit)
         self.reset()
 
@@ -95,7 +117,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         """Forget the open index and searcher (after the index directory was replaced)."""
         with self._searcher_lock:
             if self._searcher is not None:
-                self._searcher.searcher.close()
+                try:
+                    self._searcher.searcher.close()
+                except Exception:  # a corrupt or deleted index: nothing left to close
+                    pass
             self._searcher = None
             self.setup_complete = False
 
@@ -132,7 +157,12 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             start = (page - 1) * pagelen
             hits = [dict(state.searcher.stored_fields(d), score=None) for d in order[start : start + pagelen]]
             return hits, len(matched), counts
-        results = state.searcher.search_page(query, page, pagelen=pagelen, filter=set(matched), terms=False)
+        # optimize=False: Whoosh 2.7.4's block-quality skipping loops for ever on some
+        # queries at 30× the corpus (地震: UnionMatcher.skip_to_quality); the matches
+        # are known already, so scoring all of them costs little.
+        results = state.searcher.search_page(
+            query, page, pagelen=pagelen, filter=set(matched), terms=False, optimize=False
+        )
         if results.pagenum < page:  # Whoosh answers a page past the end with the last one
             return [], len(matched), counts
         hits = [dict(hit.fields(), score=hit.score) for hit in results]

@@ -1,6 +1,8 @@
-"""What load_corpus and load_volume print after loading."""
+"""What load_corpus and load_volume print after loading, or when loading fails."""
 
 from collections import Counter
+
+from django.core.management.base import CommandError
 
 
 def report(command, results, verbosity):
@@ -14,3 +16,19 @@ def report(command, results, verbosity):
     summary = ", ".join(f"{statuses[s]} {s}" for s in ("created", "updated", "unchanged") if statuses[s])
     seconds = sum(r.seconds for r in results)
     command.stdout.write(command.style.SUCCESS(f"{len(results)} volume(s): {summary} in {seconds:.1f} s"))
+
+
+def command_error(error):
+    """Turn what can go wrong during a load into the one-line error a command prints."""
+    from django.db import DatabaseError
+
+    from loaders.document import LoaderError
+
+    if isinstance(error, LoaderError):
+        return CommandError(str(error))
+    if isinstance(error, DatabaseError):
+        return CommandError(f"database error, the volume being loaded was left unchanged: {error}")
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return CommandError(f"{where}{error.strerror or error}")
+    raise error
