@@ -1,114 +1,1022 @@
-"""The reader's pages."""
+"""The reader's pages: home, volume 目录, section, entry, search, 大事记, people, organisations.
 
-from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+Every view reads its input (a form where there are parameters), runs a fixed number of
+queries whatever the size of the archive, and renders. Lists paginate; a page number out
+of range is a 404, like an unknown id.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import datetime
+import functools
+import re
+from collections import OrderedDict
+from urllib.parse import urlencode
+
+from django import forms
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+from pypinyin import Style, lazy_pinyin
 
 from .api import toc_tree
-from .models import Appointment, Entry, Organisation, Person, Section, Volume
+from .models import Appointment, Byline, Caption, Entry, Organisation, Person, Section, Volume
+from .search.highlight import highlight
+from .search.query import parse_query
 from .search.service import MAX_QUERY_LENGTH, SearchForm, SearchUnavailable, search
+from .search.service import PER_PAGE as SEARCH_PER_PAGE
 
 PER_PAGE = 50
+INDEX_PER_PAGE = 100
+CHRONICLE_PER_PAGE = 100
+HOME_VOLUMES_PER_KIND = 6
+LATEST_DAYS = 4
+LATEST_PER_DAY = 5
+
+
+# --- helpers -------------------------------------------------------------------------
+
+
+def url_with(request, **changes):
+    """Return the current path with its query string changed: a value of None removes a key.
+
+    Facet, sort and page links are all built this way, so every filter state has its URL.
+    """
+    params = request.GET.copy()
+    for key, value in changes.items():
+        if value is None or value == "":
+            params.pop(key, None)
+        else:
+            params[key] = str(value)
+    query = params.urlencode()
+    return request.path + ("?" + query if query else "")
+
+
+# Control characters and lone surrogates: no name contains them, and PostgreSQL cannot
+# even compare text with a NUL in it.
+_UNSTORABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def clean_param(request, name, limit):
+    """Return a GET parameter fit for a database filter: trimmed, cut, without control characters."""
+    return _UNSTORABLE.sub("", request.GET.get(name, "")).strip()[:limit]
+
+
+def paginate(request, rows, per_page, param="page"):
+    """Return the requested page of ``rows`` with ``links`` for the template; 404 when out of range."""
+    try:
+        page = Paginator(rows, per_page).page(request.GET.get(param) or 1)
+    except (EmptyPage, PageNotAnInteger) as error:
+        raise Http404(f"没有这一页：{error}") from error
+    page.links = page_links(request, page.number, page.paginator.num_pages, param)
+    return page
+
+
+def page_links(request, number, pages, param="page"):
+    """Return previous/next URLs and a window of numbered page links (None marks a gap)."""
+    if pages <= 1:
+        return None
+    shown = sorted({1, pages, *range(max(1, number - 2), min(pages, number + 2) + 1)})
+    numbers, last = [], 0
+    for n in shown:
+        if n - last > 1:
+            numbers.append(None)
+        numbers.append(
+            {"number": n, "url": url_with(request, **{param: n if n > 1 else None}), "current": n == number}
+        )
+        last = n
+    return {
+        "previous": url_with(request, **{param: number - 1 if number > 2 else None}) if number > 1 else None,
+        "next": url_with(request, **{param: number + 1}) if number < pages else None,
+        "numbers": numbers,
+        "number": number,
+        "pages": pages,
+    }
+
+
+# Surnames whose reading differs from the character's most common one (曾 is zēng, not
+# céng, as a surname); pypinyin reads characters out of context.
+SURNAME_READINGS = {
+    "曾": "zeng",
+    "单": "shan",
+    "解": "xie",
+    "仇": "qiu",
+    "区": "ou",
+    "查": "zha",
+    "朴": "piao",
+    "覃": "qin",
+    "盖": "ge",
+    "乐": "yue",
+    "缪": "miao",
+    "种": "chong",
+    "折": "she",
+    "尉": "yu",
+    "翟": "zhai",
+    "召": "shao",
+    "秘": "bi",
+    "长": "chang",
+    "重": "chong",
+    "员": "yun",
+    "藏": "zang",
+}
+
+
+@functools.lru_cache(maxsize=200_000)
+def pinyin_key(name):
+    """Return the sort key of a Chinese name: its pinyin, then its tones, then the characters.
+
+    One string, so that comparing keys is a plain string comparison: the syllables
+    joined by spaces (which sort before letters: "li ming" before "lin"), the tones,
+    the name, separated by U+0001.
+    """
+    plain = [s.lower() for s in lazy_pinyin(name)]
+    tones = lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True)
+    if plain and name[:1] in SURNAME_READINGS:
+        plain[0] = SURNAME_READINGS[name[0]]
+    return f"{' '.join(plain)}\x01{' '.join(tones)}\x01{name}"
+
+
+def pinyin_initial(name):
+    letter = pinyin_key(name)[:1].upper()
+    return letter if "A" <= letter <= "Z" else "#"
+
+
+def sorted_by_pinyin(rows):
+    """Return (id, name) rows sorted by pinyin, and their sort keys in the same order.
+
+    The names are sorted in Python (the pinyin of a name is cached per process) because
+    the database cannot collate by pinyin; a stored sort key would spare the scan.
+    """
+    decorated = sorted((pinyin_key(name), pk, name) for pk, name in rows)
+    return [(pk, name) for _, pk, name in decorated], [key for key, _, _ in decorated]
+
+
+def letter_index(request, keys, per_page):
+    """Return [(letter, url)] pointing at the page and anchor where each initial starts.
+
+    ``keys`` are sorted, so each initial's first row is found by bisection.
+    """
+    starts = []
+    if keys and not "a" <= keys[0][:1] <= "z":
+        starts.append(("#", 0))
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        i = bisect.bisect_left(keys, letter)
+        if i < len(keys) and keys[i].startswith(letter):
+            starts.append((letter.upper(), i))
+    after = bisect.bisect_left(keys, "{")  # the first key past "z"
+    if after < len(keys) and not any(letter == "#" for letter, _ in starts):
+        starts.append(("#", after))
+    out = []
+    for letter, i in starts:
+        page = i // per_page + 1
+        out.append((letter, url_with(request, page=page if page > 1 else None) + f"#letter-{letter}"))
+    return out
+
+
+def group_by_initial(objects, name=lambda o: o.name):
+    groups = OrderedDict()
+    for obj in objects:
+        groups.setdefault(pinyin_initial(name(obj)), []).append(obj)
+    return list(groups.items())
+
+
+# --- citation ------------------------------------------------------------------------
+
+# GB/T 7714-2015 文献类型标识: 年鉴 are cited as books (M), a collection of speeches as a
+# 汇编 (G), a newspaper as N; a plan outline (a draft government document) and other
+# texts fit no listed type and take Z (其他). "/OL" marks the online copy (载体标识),
+# which the standard asks for together with 引用日期 and the access URL.
+DOCUMENT_TYPES = {
+    Volume.Kind.YEARBOOK: "M",
+    Volume.Kind.SPEECHES: "G",
+    Volume.Kind.PLAN: "Z",
+    Volume.Kind.NEWSPAPER: "N",
+    Volume.Kind.TEXT: "Z",
+}
+
+
+def entry_authors(entry):
+    """Return the names responsible for an entry: its bylines, or else the speaker."""
+    names = [b.person.name for b in entry.bylines.all()]
+    if not names and entry.speaker:
+        names = [entry.speaker]
+    return names
+
+
+def citation(entry, url, cited_on):
+    """Return the GB/T 7714-2015 reference for an entry, as a contribution to its volume.
+
+    专著中的析出文献 (8.1, 4.2):
+        析出责任者. 析出题名[类型/OL]//专著主要责任者. 专著题名. 出版地: 出版者, 出版年: 页码[引用日期]. URL.
+    报纸中的析出文献 (4.4):
+        析出责任者. 析出题名[N/OL]. 报纸名, 出版日期(版次)[引用日期]. URL.
+
+    Parts the archive does not know are left out rather than invented: 出版地 and 出版者
+    (never recorded), the compiler when the manifest gives none, the page where the
+    目录 gives none, a newspaper's issue date and 版次 (the datelines date events, not
+    the issue, so only the year is given). An entry without a byline or speaker starts
+    with its title, as the standard allows for 顺序编码制 (8.1.1).
+    """
+    volume = entry.volume
+    names = entry_authors(entry)
+    if len(names) > 3:  # 8.1.2: up to three names, then "等"
+        names = [*names[:3], "等"]
+    head = (", ".join(names) + ". ") if names else ""
+    kind = DOCUMENT_TYPES.get(volume.kind, "Z")
+    head += f"{entry.title}[{kind}/OL]"
+    if volume.kind == Volume.Kind.NEWSPAPER:
+        when = volume.date.isoformat() if volume.date else (str(volume.year) if volume.year else "")
+        text = f"{head}. {volume.title}" + (f", {when}" if when else "")
+    else:
+        book = f"{volume.compiler}. {volume.title}" if volume.compiler else volume.title
+        text = f"{head}//{book}"
+        if volume.year:
+            text += f". {volume.year}"
+            if entry.page:
+                text += f": {entry.page}"
+    return f"{text}[{cited_on:%Y-%m-%d}]. {url}."
+
+
+# --- pages ---------------------------------------------------------------------------
 
 
 def home(request):
-    volumes = Volume.objects.annotate(entry_count=Count("entries")).order_by("kind", "-year")
+    # The newest few volumes of each kind; /volumes/ lists them all.
+    per_kind, shown = {}, []
+    for pk, kind in Volume.objects.order_by("kind", F("year").desc(nulls_last=True), "slug").values_list(
+        "pk", "kind"
+    ):
+        per_kind[kind] = per_kind.get(kind, 0) + 1
+        if per_kind[kind] <= HOME_VOLUMES_PER_KIND:
+            shown.append(pk)
+    volumes = list(
+        Volume.objects.filter(pk__in=shown)
+        .annotate(entry_count=Count("entries"))
+        .order_by("kind", "-year", "slug")
+    )
+    kinds = OrderedDict()
+    for v in volumes:
+        kinds.setdefault(
+            v.kind, {"label": v.get_kind_display(), "kind": v.kind, "count": per_kind[v.kind], "volumes": []}
+        )["volumes"].append(v)
+    # The latest 大事记 days, a few items each: the archive may hold many volumes covering
+    # the same days, so the rest of a day is one link away.
+    dated = Entry.objects.chronicle().exclude(date=None)
+    day_counts = {
+        row["date"]: row["n"]
+        for row in dated.filter(date__in=dated.order_by("-date").values("date").distinct()[:LATEST_DAYS])
+        .values("date")
+        .annotate(n=Count("id"))
+    }
+    latest = {
+        day: list(
+            dated.filter(date=day)
+            .select_related("volume")
+            .order_by("volume__slug", "position")[:LATEST_PER_DAY]
+        )
+        for day in sorted(day_counts, reverse=True)
+    }
+    days = [
+        {
+            "date": day,
+            "items": items,
+            "more": day_counts[day] - len(items),
+            "url": f"{reverse('chronicle')}?date_from={day.isoformat()}&date_to={day.isoformat()}",
+        }
+        for day, items in latest.items()
+    ]
+    counts = Entry.objects.aggregate(
+        entries=Count("id"),
+        chronicle=Count("id", filter=Q(kind=Entry.Kind.CHRONICLE)),
+        speeches=Count("id", filter=Q(kind=Entry.Kind.SPEECH)),
+    )
     return render(
         request,
         "gazetteer/home.html",
         {
-            "volumes": volumes,
-            "entry_count": Entry.objects.count(),
+            "volume_count": sum(per_kind.values()),
+            "kinds": sorted(kinds.values(), key=lambda k: Volume.Kind.values.index(k["kind"])),
+            "regions": Volume.objects.exclude(region="")
+            .values("region")
+            .annotate(n=Count("id"))
+            .order_by("region"),
+            "counts": counts,
             "person_count": Person.objects.count(),
-            "latest_chronicle": Entry.objects.chronicle().exclude(date=None).select_related("volume").order_by("-date", "-position")[:8],
+            "organisation_count": Organisation.objects.count(),
+            "days": days,
         },
     )
 
 
+def volumes(request):
+    """List every volume, newest first, filtered by kind and region."""
+    rows = Volume.objects.annotate(entry_count=Count("entries")).order_by("-year", "title", "slug")
+    kind = request.GET.get("kind", "")
+    region = clean_param(request, "region", 100)
+    if kind and kind not in Volume.Kind.values:
+        raise Http404(f"没有这一类文献：{kind}")
+    if kind:
+        rows = rows.filter(kind=kind)
+    if region:
+        rows = rows.filter(region=region)
+    kinds = Volume.objects.values("kind").annotate(n=Count("id")).order_by("kind")
+    regions = Volume.objects.exclude(region="").values("region").annotate(n=Count("id")).order_by("region")
+    return render(
+        request,
+        "gazetteer/volumes.html",
+        {
+            "page": paginate(request, rows, PER_PAGE),
+            "kind": kind,
+            "kind_label": Volume.Kind(kind).label if kind else "",
+            "region": region,
+            "kinds": [
+                {
+                    "label": Volume.Kind(k["kind"]).label,
+                    "count": k["n"],
+                    "active": k["kind"] == kind,
+                    "url": url_with(request, page=None, kind=None if k["kind"] == kind else k["kind"]),
+                }
+                for k in kinds
+            ],
+            "regions": [
+                {
+                    "label": r["region"],
+                    "count": r["n"],
+                    "active": r["region"] == region,
+                    "url": url_with(
+                        request, page=None, region=None if r["region"] == region else r["region"]
+                    ),
+                }
+                for r in regions
+            ],
+        },
+    )
+
+
+def _count_entries(nodes):
+    """Add ``count`` (entries in the node and below) to the TOC nodes, in place."""
+    total = 0
+    for node in nodes:
+        node["count"] = len(node["entries"]) + _count_entries(node["children"])
+        total += node["count"]
+    return total
+
+
+def render_toc(nodes, slug):
+    """Return the 目录 as nested lists of safe HTML.
+
+    Built in Python rather than by a recursive template include: a yearbook's 目录 has
+    1,300 nodes and entries, which the include took ~50 ms to render and this takes ~3.
+    Every string from the database passes through ``escape``.
+    """
+    section_url = reverse("section", args=[slug, 999999999]).replace("999999999", "{}")
+    entry_url = reverse("entry", args=[999999999]).replace("999999999", "{}")
+    out = []
+
+    def walk(nodes, root=False):
+        out.append('<ol class="toc" id="toc">' if root else '<ol class="toc">')
+        for n in nodes:
+            title = escape(n["title"])
+            has_body = n["children"] or n["entries"]
+            out.append(
+                f'<li class="toc-node level{n["level"]}{"" if n["digitized"] else " missing"}"><div class="toc-row">'
+            )
+            if has_body:
+                out.append(
+                    f'<button type="button" class="toggle" aria-expanded="true" aria-controls="toc-{n["id"]}" hidden>'
+                    f'<span class="visually-hidden">展开／收起“{title}”</span></button>'
+                )
+            if n["digitized"]:
+                out.append(f'<a class="toc-title" href="{section_url.format(n["id"])}">{title}</a>')
+            else:
+                out.append(f'<span class="toc-title">{title}</span><span class="badge">未数字化</span>')
+            out.append('<span class="leader" aria-hidden="true"></span>')
+            if n["count"]:
+                out.append(f'<span class="count">{n["count"]} 条</span>')
+            page = (
+                f'<span class="visually-hidden">第</span>{n["page"]}<span class="visually-hidden">页</span>'
+                if n["page"]
+                else ""
+            )
+            out.append(f'<span class="page">{page}</span></div>')
+            if has_body:
+                out.append(f'<div class="toc-body" id="toc-{n["id"]}">')
+                if n["entries"]:
+                    out.append('<ol class="toc-entries">')
+                    for e in n["entries"]:
+                        date = (
+                            f' <time datetime="{e["date"]}">{e["date"]}</time>'
+                            if e["date"] and e["kind"] == Entry.Kind.CHRONICLE
+                            else ""
+                        )
+                        out.append(
+                            f'<li><a href="{entry_url.format(e["id"])}">{escape(e["title"])}</a>{date}</li>'
+                        )
+                    out.append("</ol>")
+                if n["children"]:
+                    walk(n["children"])
+                out.append("</div>")
+            out.append("</li>")
+        out.append("</ol>")
+
+    walk(nodes, root=True)
+    return mark_safe("".join(out))
+
+
 def volume(request, slug):
     volume = get_object_or_404(Volume.objects.annotate(entry_count=Count("entries")), slug=slug)
-    return render(request, "gazetteer/volume.html", {"volume": volume, "toc": toc_tree(volume)})
+    toc = toc_tree(volume)
+    _count_entries(toc)
+    sections = Section.objects.filter(volume=volume).aggregate(
+        total=Count("id"), missing=Count("id", filter=Q(digitized=False))
+    )
+    kinds = [
+        (Entry.Kind(row["kind"]).label, row["n"])
+        for row in Entry.objects.filter(volume=volume).values("kind").annotate(n=Count("id")).order_by("-n")
+    ]
+    return render(
+        request,
+        "gazetteer/volume.html",
+        {"volume": volume, "toc": render_toc(toc, volume.slug), "sections": sections, "kinds": kinds},
+    )
+
+
+def _on_volume(sections, volume):
+    """Give sections their (already loaded) volume, so their URLs need no query each."""
+    sections = list(sections)
+    for s in sections:
+        if s is not None:
+            s.volume = volume
+    return sections
 
 
 def section(request, slug, pk):
-    section = get_object_or_404(Section.objects.select_related("volume", "parent__parent__parent"), volume__slug=slug, pk=pk)
-    entries = Paginator(section.entries.order_by("position"), PER_PAGE).get_page(request.GET.get("page"))
-    children = section.children.annotate(entry_count=Count("entries")).order_by("position")
-    return render(request, "gazetteer/section.html", {"section": section, "entries": entries, "children": children})
+    section = get_object_or_404(
+        Section.objects.select_related("volume", "parent__parent__parent__parent"), volume__slug=slug, pk=pk
+    )
+    entries = paginate(request, section.entries.order_by("position"), PER_PAGE)
+    children = _on_volume(
+        section.children.annotate(entry_count=Count("entries")).order_by("position"), section.volume
+    )
+    siblings = Section.objects.filter(volume=section.volume, level=section.level).only(
+        "id", "title", "volume_id"
+    )
+    previous = siblings.filter(position__lt=section.position).order_by("-position").first()
+    following = siblings.filter(position__gt=section.position).order_by("position").first()
+    return render(
+        request,
+        "gazetteer/section.html",
+        {
+            "section": section,
+            "ancestors": _on_volume(section.ancestors(), section.volume),
+            "entries": entries,
+            "children": children,
+            "previous": _on_volume([previous], section.volume)[0],
+            "next": _on_volume([following], section.volume)[0],
+        },
+    )
 
 
 def entry(request, pk):
     entry = get_object_or_404(
-        Entry.objects.select_related("volume", "section__parent__parent__parent", "speaker_person").prefetch_related(
-            "bylines__person", "captions__credit_person", "people", "organisations"
+        Entry.objects.select_related(
+            "volume", "section__parent__parent__parent__parent", "speaker_person"
+        ).prefetch_related(
+            "bylines__person",
+            Prefetch("captions", Caption.objects.select_related("credit_person").order_by("position")),
+            "people",
+            "organisations",
         ),
         pk=pk,
     )
-    siblings = Entry.objects.filter(volume=entry.volume).only("id", "title", "position")
+    q = clean_param(request, "q", MAX_QUERY_LENGTH)
+    terms = parse_query(q).terms if q else frozenset()
+    siblings = Entry.objects.filter(volume=entry.volume).only("id", "title", "position", "volume_id")
+    permalink = request.build_absolute_uri(entry.get_absolute_url())
     return render(
         request,
         "gazetteer/entry.html",
         {
             "entry": entry,
+            "q": q if terms else "",
+            "title_html": mark_safe(highlight(entry.title, terms)),
+            # highlight() escapes the text before marking it, so its output is safe HTML.
+            "paragraphs": [mark_safe(highlight(p, terms)) for p in entry.paragraphs],
+            "captions": [(c, mark_safe(highlight(c.text, terms))) for c in entry.captions.all()],
+            "tables": [_table(t) for t in entry.tables],
+            "authors": entry_authors(entry),
+            "people": sorted(entry.people.all(), key=lambda p: pinyin_key(p.name)),
+            "organisations": sorted(entry.organisations.all(), key=lambda o: pinyin_key(o.name)),
+            "path": _on_volume(entry.section.path(), entry.volume),
             "previous": siblings.filter(position__lt=entry.position).order_by("-position").first(),
             "next": siblings.filter(position__gt=entry.position).order_by("position").first(),
+            "permalink": permalink,
+            "citation": citation(entry, permalink, timezone.localdate()),
         },
     )
 
 
-def people(request):
-    q = request.GET.get("q", "").strip()[:50]
-    rows = Person.objects.annotate(appointment_count=Count("appointments")).order_by("name")
-    if q:
-        rows = rows.filter(name__contains=q)
-    return render(request, "gazetteer/people.html", {"q": q, "people": Paginator(rows, PER_PAGE * 2).get_page(request.GET.get("page"))})
+def _table(table):
+    """Split a stored table into caption, header rows and body rows.
+
+    The loader keeps every row as it was printed; the rows before the first one whose
+    first cell is filled (after the first row) are the header (a two-line header spans
+    “十三五”目标 over 2020年 / 年均增长).
+    """
+    rows = table.get("rows") or []
+    head = 1 if rows else 0
+    while head < len(rows) and not (rows[head][0] if rows[head] else ""):
+        head += 1
+    if head >= len(rows):
+        head = 1 if rows else 0
+    return {"caption": table.get("caption", ""), "head": rows[:head], "body": rows[head:]}
 
 
-def person(request, pk):
-    person = get_object_or_404(
-        Person.objects.prefetch_related(
-            Prefetch("appointments", Appointment.objects.select_related("organisation", "volume")),
-        ),
-        pk=pk,
-    )
-    return render(
-        request,
-        "gazetteer/person.html",
-        {
-            "person": person,
-            "speeches": person.speeches.select_related("volume").order_by("date"),
-            "authored": person.authored.select_related("volume").order_by("volume", "position")[:100],
-            "photos": person.photos.select_related("entry")[:100],
-            "mentioned": person.mentioned_in.select_related("volume").order_by("volume", "position")[:100],
-        },
-    )
+# --- search --------------------------------------------------------------------------
+
+FILTERS = ("volume", "kind", "year", "category", "speaker", "author", "date_from", "date_to")
+FACET_LABELS = {"volume": "卷册", "kind": "类型", "year": "年份", "category": "类目"}
+SORT_LABELS = [("relevance", "相关度"), ("-date", "日期（新→旧）"), ("date", "日期（旧→新）")]
+_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
-def organisation(request, pk):
-    org = get_object_or_404(Organisation, pk=pk)
-    appointments = org.appointments.select_related("person", "volume").order_by("volume", "position")
-    return render(
-        request,
-        "gazetteer/organisation.html",
-        {
-            "organisation": org,
-            "appointments": appointments,
-            "mentioned": org.mentioned_in.select_related("volume").order_by("volume", "position")[:100],
-        },
-    )
+def _facets(request, result, volume_titles):
+    kind_labels = dict(Entry.Kind.choices)
+    facets = []
+    for name in ("volume", "kind", "year", "category"):
+        active = request.GET.get(name, "")
+        values = []
+        for value, count in result.facets.get(name, {}).items():
+            label = {"volume": volume_titles.get(value, value), "kind": kind_labels.get(value, value)}.get(
+                name, value
+            )
+            if name == "year":
+                label = f"{value}年"
+            on = value == active
+            values.append(
+                {
+                    "value": value,
+                    "label": label,
+                    "count": count,
+                    "active": on,
+                    "url": url_with(request, page=None, **{name: None if on else value}),
+                }
+            )
+        if name == "year":
+            values.sort(key=lambda v: v["value"], reverse=True)
+        if values:
+            facets.append(
+                {"name": name, "label": FACET_LABELS[name], "values": values[:8], "more": values[8:]}
+            )
+    return facets
+
+
+def _active_filters(request, volume_titles):
+    kind_labels = dict(Entry.Kind.choices)
+    labels = {
+        "volume": lambda v: "卷册：" + volume_titles.get(v, v),
+        "kind": lambda v: "类型：" + kind_labels.get(v, v),
+        "year": lambda v: f"年份：{v}年",
+        "category": lambda v: "类目：" + v,
+        "speaker": lambda v: "讲话人：" + v,
+        "author": lambda v: "作者：" + v,
+        "date_from": lambda v: "起：" + v,
+        "date_to": lambda v: "止：" + v,
+    }
+    return [
+        {"label": labels[name](request.GET[name]), "url": url_with(request, page=None, **{name: None})}
+        for name in FILTERS
+        if request.GET.get(name)
+    ]
+
+
+def _suggestions(data, result):
+    """Return searches that would find something, for a query that found nothing."""
+    out = []
+    if any(data.get(name) for name in FILTERS):
+        unfiltered = search({"q": data.get("q")})
+        if unfiltered.total:
+            out.append(
+                {
+                    "label": f"在全部文献中检索“{result.query}”",
+                    "count": unfiltered.total,
+                    "url": "?" + urlencode({"q": result.query}),
+                }
+            )
+    words = result.query.split()
+    plain = not any(w == "OR" or w[0] in "-－" or any(q in w for q in '"“”「」『』＂') for w in words)
+    if plain and 1 < len(words) <= 4:
+        for word in words:
+            found = search({"q": word})
+            if found.total:
+                out.append(
+                    {"label": f"只检索“{word}”", "count": found.total, "url": "?" + urlencode({"q": word})}
+                )
+    elif plain and len(words) == 1 and _CJK_WORD.match(words[0]):
+        # One character off: 李朝峰 for 李朝锋, the kind of slip the sources make too.
+        word = words[0]
+        pattern = (
+            "^("
+            + "|".join(re.escape(word[:i]) + "." + re.escape(word[i + 1 :]) for i in range(len(word)))
+            + ")$"
+        )
+        names = set(
+            Person.objects.filter(name__regex=pattern).exclude(name=word).values_list("name", flat=True)[:5]
+        )
+        names |= set(
+            Organisation.objects.filter(name__regex=pattern)
+            .exclude(name=word)
+            .values_list("name", flat=True)[:5]
+        )
+        for name in sorted(names)[:5]:
+            found = search({"q": name})
+            if found.total:
+                out.append(
+                    {
+                        "label": f"您是不是要找“{name}”",
+                        "count": found.total,
+                        "url": "?" + urlencode({"q": name}),
+                    }
+                )
+    return out
 
 
 def search_page(request):
     form = SearchForm(request.GET)
-    context = {"form": form, "max_length": MAX_QUERY_LENGTH, "volumes": Volume.objects.order_by("-year", "slug")}
+    volume_titles = dict(Volume.objects.values_list("slug", "title"))
+    context = {
+        "form": form,
+        "q": request.GET.get("q", "").strip(),
+        "max_length": MAX_QUERY_LENGTH,
+        "speakers": Entry.objects.speeches()
+        .exclude(speaker="")
+        .order_by("speaker")
+        .values_list("speaker", flat=True)
+        .distinct(),
+        "hidden": [
+            (name, request.GET[name])
+            for name in ("volume", "kind", "year", "category", "author")
+            if request.GET.get(name)
+        ],
+        "active": _active_filters(request, volume_titles),
+        "sorts": [
+            {
+                "value": value,
+                "label": label,
+                "url": url_with(request, page=None, sort=None if value == "relevance" else value),
+            }
+            for value, label in SORT_LABELS
+        ],
+        "current_sort": request.GET.get("sort") or "relevance",
+    }
     status = 200
     if not form.is_valid():
         context["error"] = form.error_message()
         status = 400
     else:
         try:
-            context["result"] = search(form.cleaned_data)
+            result = search(form.cleaned_data)
         except SearchUnavailable:
             context["unavailable"] = True
             status = 503
+        else:
+            if result.pages and result.page > result.pages:
+                # 400 like /api/search: the parameter is wrong, the search itself exists.
+                context["page_error"] = {"pages": result.pages, "url": url_with(request, page=result.pages)}
+                return render(request, "gazetteer/search.html", context, status=400)
+            for hit in result.hits:
+                if hit["date"]:
+                    d = datetime.date.fromisoformat(hit["date"])
+                    hit["date_label"] = f"{d.year}年{d.month}月{d.day}日"
+            context["result"] = result
+            context["facets"] = _facets(request, result, volume_titles)
+            context["pages"] = page_links(request, result.page, result.pages)
+            context["start"] = (result.page - 1) * SEARCH_PER_PAGE + 1
+            if not result.empty and not result.total:
+                context["suggestions"] = _suggestions(form.cleaned_data, result)
     return render(request, "gazetteer/search.html", context, status=status)
+
+
+# --- 大事记 -----------------------------------------------------------------------------
+
+
+class ChronicleForm(forms.Form):
+    date_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
+    volume = forms.SlugField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError("起始日期晚于截止日期")
+        return data
+
+
+def _chronicle(request):
+    """Return (form, items queryset or None) for the 大事记 page and its exports."""
+    form = ChronicleForm(request.GET)
+    if not form.is_valid():
+        return form, None
+    items = Entry.objects.chronicle().exclude(date=None).select_related("volume")
+    data = form.cleaned_data
+    if data["date_from"]:
+        items = items.filter(date__gte=data["date_from"])
+    if data["date_to"]:
+        items = items.filter(date__lte=data["date_to"])
+    if data["volume"]:
+        items = items.filter(volume__slug=data["volume"])
+    return form, items.order_by("date", "volume__slug", "position")
+
+
+def _chronicle_years():
+    """Return [(year, count)] of the 大事记, in two queries that use the (kind, date) index.
+
+    Extracting the year in SQL would read every row (SQLite computes it in Python);
+    ``date__year`` is a range on the indexed date instead.
+    """
+    dated = Entry.objects.chronicle().exclude(date=None)
+    bounds = dated.aggregate(first=Min("date"), last=Max("date"))
+    if bounds["first"] is None:
+        return []
+    years = range(bounds["first"].year, bounds["last"].year + 1)
+    counts = dated.aggregate(**{f"y{y}": Count("id", filter=Q(date__year=y)) for y in years})
+    return [(y, counts[f"y{y}"]) for y in years if counts[f"y{y}"]]
+
+
+def chronicle(request):
+    form, items = _chronicle(request)
+    context = {
+        "form": form,
+        "years": [
+            {
+                "year": year,
+                "count": count,
+                "url": url_with(
+                    request, page=None, date_from=f"{year:04d}-01-01", date_to=f"{year:04d}-12-31"
+                ),
+            }
+            for year, count in _chronicle_years()
+        ],
+        "volumes": Volume.objects.filter(
+            Exists(Entry.objects.filter(volume=OuterRef("pk"), kind=Entry.Kind.CHRONICLE))
+        ).order_by("-year", "slug"),
+        "query": request.GET.urlencode(),
+    }
+    if items is None:
+        context["error"] = "；".join(" ".join(errors) for errors in form.errors.values())
+        return render(request, "gazetteer/chronicle.html", context, status=400)
+    page = paginate(request, items, CHRONICLE_PER_PAGE)
+    context["items"] = page
+    context["timeline"] = _timeline(page.object_list)
+    context["filtered"] = any(form.cleaned_data.values())
+    return render(request, "gazetteer/chronicle.html", context)
+
+
+# A 大事记 item opens with its day ("2日", "是日") and repeats its title: the timeline
+# shows both already, so the excerpt starts after them.
+_DAY_PREFIX = re.compile(r"^\s*(?:\d{1,2}日|是日|同日|当日|当天|月内|本月|\d{1,2}—\d{1,2}日)\s*")
+EXCERPT_LENGTH = 120
+
+
+def _excerpt(entry):
+    text = _DAY_PREFIX.sub("", entry.text.split("\n", 1)[0])
+    if entry.title and text.startswith(entry.title):
+        text = text[len(entry.title) :].lstrip("。，,. ")
+    return text if len(text) <= EXCERPT_LENGTH else text[:EXCERPT_LENGTH].rstrip() + "…"
+
+
+def _timeline(entries):
+    """Group a page of 大事记 items as [(year, [(month, [item])])], with their labels made here.
+
+    Built in Python: the template's regroup and date filters took most of the page's time.
+    """
+    years = OrderedDict()
+    for e in entries:
+        day = f"{e.date.day}日" + (f"—{e.date_end.month}月{e.date_end.day}日" if e.date_end else "")
+        source = e.volume.title + (f" · 第{e.page}页" if e.page else "")
+        item = {
+            "entry": e,
+            "url": e.get_absolute_url(),
+            "iso": e.date.isoformat(),
+            "day": day,
+            "excerpt": _excerpt(e),
+            "source": source,
+        }
+        years.setdefault(e.date.year, OrderedDict()).setdefault(e.date.month, []).append(item)
+    return [(year, list(months.items())) for year, months in years.items()]
+
+
+EXPORT_FIELDS = ("pk", "date", "date_end", "title", "text", "page", "volume__title")
+
+
+def _export_rows(request, items):
+    """Yield the filtered 大事记 as plain tuples with absolute URLs: no model instances."""
+    url = request.build_absolute_uri(reverse("entry", args=[999999999])).replace("999999999", "{}")
+    for pk, date, date_end, title, text, page, volume_title in items.values_list(*EXPORT_FIELDS).iterator():
+        yield pk, date, date_end, title, text, page, volume_title, url.format(pk)
+
+
+def _export_error(form):
+    message = "；".join(" ".join(e) for e in form.errors.values())
+    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+
+
+def chronicle_csv(request):
+    form, items = _chronicle(request)
+    if items is None:
+        return _export_error(form)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="chronicle.csv"'
+    response.write("\ufeff")  # a BOM, so that spreadsheet programs read the file as UTF-8
+    writer = csv.writer(response)
+    writer.writerow(["日期", "截止日期", "标题", "正文", "卷册", "页码", "链接"])
+    for _, date, date_end, title, text, page, volume_title, url in _export_rows(request, items):
+        writer.writerow(
+            [
+                date.isoformat(),
+                date_end.isoformat() if date_end else "",
+                title,
+                text,
+                volume_title,
+                page or "",
+                url,
+            ]
+        )
+    return response
+
+
+def _ics_text(value):
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _ics_fold(line):
+    """Fold a content line at 75 octets without splitting a UTF-8 character (RFC 5545 3.1)."""
+    data = line.encode()
+    if len(data) <= 75:
+        return line
+    parts, start, limit = [], 0, 75
+    while len(data) - start > limit:
+        cut = start + limit
+        while data[cut] & 0xC0 == 0x80:  # a continuation byte: back up to the character's start
+            cut -= 1
+        parts.append(data[start:cut].decode())
+        start, limit = cut, 74  # continuation lines begin with a space
+    parts.append(data[start:].decode())
+    return "\r\n ".join(parts)
+
+
+def chronicle_ics(request):
+    form, items = _chronicle(request)
+    if items is None:
+        return _export_error(form)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+    host = request.get_host().split(":")[0] or "localhost"
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//gazetteer//chronicle//ZH",
+        "CALSCALE:GREGORIAN",
+        "X-WR-CALNAME:大事记",
+    ]
+    for pk, date, date_end, title, text, page, volume_title, url in _export_rows(request, items):
+        end = (date_end or date) + datetime.timedelta(days=1)  # DTEND of an all-day event is exclusive
+        source = f"{volume_title}，第{page}页" if page else volume_title
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:entry-{pk}@{host}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART;VALUE=DATE:{date:%Y%m%d}",
+            f"DTEND;VALUE=DATE:{end:%Y%m%d}",
+            _ics_fold("SUMMARY:" + _ics_text(title)),
+            _ics_fold("DESCRIPTION:" + _ics_text(f"{text}\n（{source}）")),
+            _ics_fold("URL:" + url),
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    response = HttpResponse("\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="chronicle.ics"'
+    return response
+
+
+# --- people and organisations --------------------------------------------------------
+
+
+def _filter_box(request):
+    return clean_param(request, "q", 50)
+
+
+def people(request):
+    q = _filter_box(request)
+    rows = Person.objects.all()
+    if q:
+        # Aliases are a JSON list; a substring test on its text finds a name in it.
+        rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q) | Q(region__contains=q))
+    ordered, keys = sorted_by_pinyin(rows.values_list("id", "name"))
+    page = paginate(request, ordered, INDEX_PER_PAGE)
+    found = Person.objects.annotate(
+        appointment_count=Count("appointments", distinct=True),
+        mention_count=Count("mentioned_in", distinct=True),
+    ).in_bulk([pk for pk, _ in page.object_list])
+    return render(
+        request,
+        "gazetteer/people.html",
+        {
+            "q": q,
+            "page": page,
+            "groups": group_by_initial(found[pk] for pk, _ in page.object_list if pk in found),
+            "letters": letter_index(request, keys, INDEX_PER_PAGE),
+        },
+    )
+
+
+def person(request, pk):
+    person = get_object_or_404(Person, pk=pk)
+    appointments = (
+        Appointment.objects.filter(person=person)
+        .select_related("organisation", "volume")
+        .order_by("volume__year_covered", "volume__slug", "position")
+    )
+    timeline = OrderedDict()
+    for a in appointments:
+        timeline.setdefault(a.volume, []).append(a)
+    mentioned = paginate(
+        request,
+        person.mentioned_in.select_related("volume").order_by("volume__year", "volume__slug", "position"),
+        PER_PAGE,
+    )
+    authored = (
+        Entry.objects.filter(bylines__person=person)
+        .select_related("volume")
+        .order_by("volume__year", "volume__slug", "position")
+    )
+    return render(
+        request,
+        "gazetteer/person.html",
+        {
+            "person": person,
+            "timeline": list(timeline.items()),
+            "speeches": person.speeches.select_related("volume").order_by("date", "position")[:PER_PAGE],
+            "speech_count": person.speeches.count(),
+            "authored": authored[:PER_PAGE],
+            "authored_count": Byline.objects.filter(person=person).count(),
+            "photos": person.photos.select_related("entry__volume").order_by(
+                "entry__volume__slug", "entry__position", "position"
+            )[:PER_PAGE],
+            "mentioned": mentioned,
+        },
+    )
+
+
+def organisations(request):
+    q = _filter_box(request)
+    rows = Organisation.objects.all()
+    if q:
+        rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q) | Q(region__contains=q))
+    ordered, keys = sorted_by_pinyin(rows.values_list("id", "name"))
+    page = paginate(request, ordered, INDEX_PER_PAGE)
+    found = Organisation.objects.annotate(
+        appointment_count=Count("appointments", distinct=True),
+        mention_count=Count("mentioned_in", distinct=True),
+    ).in_bulk([pk for pk, _ in page.object_list])
+    return render(
+        request,
+        "gazetteer/organisations.html",
+        {
+            "q": q,
+            "page": page,
+            "groups": group_by_initial(found[pk] for pk, _ in page.object_list if pk in found),
+            "letters": letter_index(request, keys, INDEX_PER_PAGE),
+        },
+    )
+
+
+def organisation(request, pk):
+    org = get_object_or_404(Organisation, pk=pk)
+    appointments = org.appointments.select_related("person", "volume").order_by(
+        "volume__year_covered", "volume__slug", "position"
+    )
+    leaders = OrderedDict()
+    for a in appointments:
+        leaders.setdefault(a.volume, []).append(a)
+    return render(
+        request,
+        "gazetteer/organisation.html",
+        {
+            "organisation": org,
+            "leaders": list(leaders.items()),
+            "mentioned": paginate(
+                request,
+                org.mentioned_in.select_related("volume").order_by(
+                    "volume__year", "volume__slug", "position"
+                ),
+                PER_PAGE,
+            ),
+        },
+    )
