@@ -17,7 +17,7 @@ from loaders import KINDS, parse_sources
 from loaders.document import LoaderError
 from loaders.text import source_from_bytes
 
-from . import store
+from . import editing, store
 from .models import Volume
 from .search import dictionary, indexing
 
@@ -103,8 +103,11 @@ def read_files(paths: list[Path]):
     return sources, stored
 
 
-def load_volume(meta: store.VolumeMeta, paths: list[Path], *, force=False) -> store.StoreResult:
-    """Read, parse and store one volume. Nothing is written unless all of it parses."""
+def load_volume(meta: store.VolumeMeta, paths: list[Path], *, force=False, edits="refuse") -> store.StoreResult:
+    """Read, parse and store one volume. Nothing is written unless all of it parses.
+
+    ``edits`` says what to do with editors' changes to the volume (see ``store_document``).
+    """
     started = time.monotonic()
     sources, files = read_files(paths)
     current = Volume.objects.filter(slug=meta.slug).values_list("source_hash", flat=True).first()
@@ -112,9 +115,23 @@ def load_volume(meta: store.VolumeMeta, paths: list[Path], *, force=False) -> st
         result = store.StoreResult(Volume.objects.get(slug=meta.slug), "unchanged")
     else:
         doc = parse_sources(sources, meta.kind)
-        result = store.store_document(doc, meta, files, force=force)
+        result = store.store_document(doc, meta, files, force=force, edits=edits)
     result.seconds = time.monotonic() - started
     return result
+
+
+def check_edits(volumes, *, force=False) -> None:
+    """Raise EditConflict if re-loading any of these (meta, stored files) would replace editors' work."""
+    conflicts = []
+    for meta, files in volumes:
+        volume = Volume.objects.filter(slug=meta.slug).first()
+        if volume is None or (volume.source_hash == store.volume_hash(meta, files) and not force):
+            continue
+        records = editing.edited_records(volume)
+        if records:
+            conflicts.append((volume, records))
+    if conflicts:
+        raise editing.EditConflict(conflicts)
 
 
 def after_load(results: list[store.StoreResult]) -> None:
@@ -136,6 +153,7 @@ def load_corpus(
     *,
     only: list[str] | None = None,
     force=False,
+    edits="refuse",
     progress: Callable[[str], None] | None = None,
 ) -> list[store.StoreResult]:
     """Load every volume of the manifest (or those in ``only``), one transaction each."""
@@ -145,11 +163,14 @@ def load_corpus(
         if unknown:
             raise LoaderError(f"not in the manifest: {', '.join(sorted(unknown))}")
         volumes = [v for v in volumes if v.meta.slug in only]
+    if edits == "refuse":
+        # Before loading anything: a refusal must leave every volume as it was.
+        check_edits([(v.meta, read_files(v.files)[1]) for v in volumes], force=force)
     results = []
     for i, v in enumerate(volumes, 1):
         if progress:
             progress(f"[{i}/{len(volumes)}] {v.meta.slug}: {', '.join(f.name for f in v.files)}")
-        result = load_volume(v.meta, v.files, force=force)
+        result = load_volume(v.meta, v.files, force=force, edits=edits)
         results.append(result)
         if progress:
             progress(f"    {result} ({result.seconds:.1f} s)")

@@ -1,6 +1,8 @@
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 
 class UnicodeJSONEncoder(DjangoJSONEncoder):
@@ -30,7 +32,11 @@ class Volume(models.Model):
     year_covered = models.PositiveSmallIntegerField("记述年度", null=True, blank=True)
     date = models.DateField("出版日期", null=True, blank=True)
     source_hash = models.CharField("源文件校验值", max_length=64, editable=False)
-    loaded_at = models.DateTimeField("载入时间", auto_now=True)
+    # Set by each load that replaces the volume's rows (not by editors' saves): the
+    # re-load guard counts editors' changes made after it.
+    loaded_at = models.DateTimeField("载入时间", default=timezone.now, editable=False)
+
+    history = HistoricalRecords(verbose_name="卷册历史", verbose_name_plural="卷册历史")
 
     class Meta:
         verbose_name = verbose_name_plural = "卷册"
@@ -82,6 +88,11 @@ class Section(models.Model):
     title = models.CharField("标题", max_length=200)
     page = models.PositiveIntegerField("页码", null=True, blank=True)
     digitized = models.BooleanField("已数字化", default=True)
+    # The titles from the 类目 down, as loaded: identifies the section across a re-load
+    # even after an editor renamed or moved it.
+    source_path = models.CharField("载入时路径", max_length=1000, blank=True, editable=False)
+
+    history = HistoricalRecords(verbose_name="目录节点历史", verbose_name_plural="目录节点历史")
 
     class Meta:
         verbose_name = verbose_name_plural = "目录节点"
@@ -163,6 +174,7 @@ class Entry(models.Model):
     )
 
     objects = EntryQuerySet.as_manager()
+    history = HistoricalRecords(verbose_name="条目历史", verbose_name_plural="条目历史")
 
     class Meta:
         verbose_name = verbose_name_plural = "条目"
@@ -193,6 +205,8 @@ class Person(models.Model):
     aliases = models.JSONField("别名", default=list, blank=True, encoder=UnicodeJSONEncoder)
     notes = models.JSONField("附注", default=list, blank=True, encoder=UnicodeJSONEncoder, help_text="如：女、回")
 
+    history = HistoricalRecords(verbose_name="人物历史", verbose_name_plural="人物历史")
+
     class Meta:
         verbose_name = verbose_name_plural = "人物"
         ordering = ["name", "region"]
@@ -209,6 +223,8 @@ class Organisation(models.Model):
     name = models.CharField("名称", max_length=100)
     region = models.CharField("地区", max_length=100, blank=True)
     aliases = models.JSONField("别名", default=list, blank=True, encoder=UnicodeJSONEncoder)
+
+    history = HistoricalRecords(verbose_name="机构历史", verbose_name_plural="机构历史")
 
     class Meta:
         verbose_name = verbose_name_plural = "机构"
@@ -238,6 +254,8 @@ class Appointment(models.Model):
     source_file = models.CharField("源文件", max_length=200, blank=True)
     line = models.PositiveIntegerField("行号", null=True, blank=True)
 
+    history = HistoricalRecords(verbose_name="任职历史", verbose_name_plural="任职历史")
+
     class Meta:
         verbose_name = verbose_name_plural = "任职"
         ordering = ["volume", "position"]
@@ -255,6 +273,8 @@ class Byline(models.Model):
     entry = models.ForeignKey(Entry, models.CASCADE, related_name="bylines", verbose_name="条目")
     person = models.ForeignKey(Person, models.CASCADE, related_name="bylines", verbose_name="作者")
     position = models.PositiveSmallIntegerField("署名顺序", default=0)
+
+    history = HistoricalRecords(verbose_name="署名历史", verbose_name_plural="署名历史")
 
     class Meta:
         verbose_name = verbose_name_plural = "署名"
@@ -278,6 +298,8 @@ class Caption(models.Model):
         Person, models.SET_NULL, null=True, blank=True, related_name="photos", verbose_name="摄影者"
     )
     line = models.PositiveIntegerField("行号", null=True, blank=True)
+
+    history = HistoricalRecords(verbose_name="图片说明历史", verbose_name_plural="图片说明历史")
 
     class Meta:
         verbose_name = verbose_name_plural = "图片说明"
@@ -305,3 +327,18 @@ class IndexTask(models.Model):
 
     def __str__(self):
         return f"{self.model}.{self.object_id}"
+
+
+class LoginFailure(models.Model):
+    """A failed admin sign-in, kept in the database so every gunicorn worker sees it."""
+
+    username = models.CharField("用户名", max_length=150)
+    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登录失败记录"
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.username} {self.address} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -15,11 +15,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from loaders.document import Document
 from loaders.document import Entry as ParsedEntry
 from loaders.document import Section as ParsedSection
 
+from . import editing
 from .models import (
     Appointment,
     Byline,
@@ -61,6 +63,8 @@ class StoreResult:
     counts: Counter = field(default_factory=Counter)
     not_digitized: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # What happened to editors' changes on a re-load: (mode, lines to print).
+    edits: tuple[str, list[str]] | None = None
 
     def __str__(self):
         if self.status == "unchanged":
@@ -109,22 +113,40 @@ class PeopleDirectory:
         return person
 
 
-def store_document(doc: Document, meta: VolumeMeta, files: list[StoredFile], *, force=False) -> StoreResult:
+def store_document(doc: Document, meta: VolumeMeta, files: list[StoredFile], *, force=False, edits="refuse") -> StoreResult:
     """Store a parsed volume, replacing an earlier load of the same slug if its files changed.
+
+    If editors changed the volume since its last load, ``edits`` decides: "refuse"
+    raises ``editing.EditConflict`` listing the edited records, "keep" re-applies the
+    editors' versions over the new load, "discard" replaces them.
 
     The caller brings the search index up to date afterwards (``corpus.after_load``):
     the rows a load deletes and creates are not queued one by one.
     """
     with indexing.paused(), transaction.atomic():
-        return _store(doc, meta, files, force)
+        return _store(doc, meta, files, force, edits)
 
 
-def _store(doc, meta, files, force):
+def _store(doc, meta, files, force, edits="refuse"):
     digest = volume_hash(meta, files)
     volume = Volume.objects.select_for_update().filter(slug=meta.slug).first()
     if volume and volume.source_hash == digest and not force:
         return StoreResult(volume, "unchanged")
     status = "updated" if volume else "created"
+    edited = editing.edited_records(volume) if volume else []
+    if edited and edits == "refuse":
+        raise editing.EditConflict([(volume, edited)])
+    snapshot = editing.capture_edits(volume, edited) if edited and edits == "keep" else None
+    with editing.history_disabled():
+        result = _replace(doc, meta, files, volume, status, digest)
+    if snapshot is not None:
+        result.edits = ("keep", editing.reapply_edits(result.volume, snapshot))
+    elif edited:
+        result.edits = ("discard", [f"{r}：已由新载入的内容替换" for r in edited])
+    return result
+
+
+def _replace(doc, meta, files, volume, status, digest):
     if volume is None:
         volume = Volume(slug=meta.slug)
     else:
@@ -138,6 +160,7 @@ def _store(doc, meta, files, force):
     if volume.date is None and doc.date:
         volume.date = _parse_date(doc.date)
     volume.source_hash = digest
+    volume.loaded_at = timezone.now()
     volume.save()
 
     SourceFile.objects.bulk_create(
@@ -168,6 +191,7 @@ def _store_tree(doc, volume, people, result):
             title=parsed.title[:200],
             page=parsed.page,
             digitized=parsed.digitized,
+            source_path=f"{parent.source_path} › {parsed.title[:200]}"[:1000] if parent else parsed.title[:200],
         )
         section_position += 1
         counts["sections"] += 1

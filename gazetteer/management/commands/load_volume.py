@@ -2,13 +2,15 @@ import re
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 
 from gazetteer.corpus import SLUG, after_load, load_volume
 from gazetteer.store import VolumeMeta
 from loaders import KINDS
 from loaders.document import LoaderError
 
-from ._report import report
+from ._edits import add_edit_options, edits_mode, report_edits
+from ._report import command_error, report
 
 
 class Command(BaseCommand):
@@ -24,6 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--region", default="")
         parser.add_argument("--compiler", default="")
         parser.add_argument("--force", action="store_true", help="reload even if the files are unchanged")
+        add_edit_options(parser)
 
     def handle(self, *args, **options):
         slug = options["slug"] or re.sub(r"[^a-z0-9]+", "-", Path(options["files"][0]).stem.lower()).strip("-")
@@ -41,9 +44,10 @@ class Command(BaseCommand):
         if options["verbosity"] >= 1:
             self.stdout.write(f"{slug}: {', '.join(options['files'])}")
         try:
-            result = load_volume(meta, [Path(f) for f in options["files"]], force=options["force"])
-        except LoaderError as e:
-            raise CommandError(str(e)) from None
+            result = load_volume(meta, [Path(f) for f in options["files"]], force=options["force"], edits=edits_mode(options))
+        except (LoaderError, DatabaseError, OSError) as e:
+            raise command_error(e) from None
+        report_edits(self, [result])
         after_load([result])
         if options["verbosity"] >= 1:
             self.stdout.write(f"    {result}")
