@@ -10,9 +10,27 @@ bind = os.environ.get("GAZETTEER_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("GAZETTEER_WORKERS", min(multiprocessing.cpu_count() * 2 + 1, 8)))
 # Load the app (and the segmenter's dictionary) once in the master; workers share it.
 preload_app = True
-timeout = 30
+# A request still running after this is killed and its worker replaced: no page of the
+# archive needs more than a second, so 30 s means something is stuck (a lock, a disk).
+timeout = int(os.environ.get("GAZETTEER_TIMEOUT", "30"))
 graceful_timeout = 20
-accesslog = "-"
+keepalive = 5  # behind a reverse proxy that reuses connections
+# Replace each worker after this many requests (with jitter, so not all at once): a
+# site that runs for years must not depend on a worker never leaking memory.
+max_requests = 2000
+max_requests_jitter = 200
+# Refuse oversized request lines and headers before Django sees them.
+limit_request_line = 8190
+limit_request_fields = 100
+# The heartbeat file in memory, not on a disk that may be slow or full.
+worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
+accesslog = os.environ.get("GAZETTEER_ACCESS_LOG", "-")
+errorlog = "-"
+# Client address (as the proxy reports it), request, status, bytes, duration in ms, worker.
+access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(B)s %(M)sms "%(f)s" "%(a)s" pid=%(p)s'
+# Trust X-Forwarded-* only from the reverse proxy on this machine (or those listed).
+forwarded_allow_ips = os.environ.get("GAZETTEER_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+proc_name = "gazetteer"
 
 _indexer = None
 

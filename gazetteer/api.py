@@ -144,6 +144,9 @@ def people(request):
     q = request.GET.get("q", "").strip()
     if len(q) > 50:
         return error(400, "q: at most 50 characters")
+    if "\x00" in q:
+        # PostgreSQL cannot store or compare NUL characters: refuse, do not fail.
+        return error(400, "q: must not contain NUL characters")
     rows = _people()
     if q:
         # Aliases are a JSON list; a substring test on its text finds a name in it.

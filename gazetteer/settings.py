@@ -50,6 +50,33 @@ SECRET_KEY = _secret_key()
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS")
 
+# Served over HTTPS (directly or through a proxy): redirect plain HTTP, send cookies
+# only over TLS and tell browsers to use nothing else for a year (HSTS). Off by
+# default because the embedded default serves plain HTTP on 127.0.0.1.
+HTTPS = envbool("DJANGO_HTTPS", "False")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", 365 * 24 * 3600)) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", "True")
+SECURE_HSTS_PRELOAD = envbool("DJANGO_HSTS_PRELOAD", "True")
+# A load balancer probes over plain HTTP, often by IP address (see gazetteer/health.py).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if envbool("DJANGO_BEHIND_PROXY", "False"):
+    # Only behind a proxy that sets this header itself; otherwise a client could
+    # claim HTTPS.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SESSION_COOKIE_HTTPONLY = CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 12 * 3600  # an editor's working day, not the default two weeks
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -59,11 +86,16 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "haystack",
+    "simple_history",
     "gazetteer",
 ]
 
 MIDDLEWARE = [
+    # First: answers /healthz before the host check and the HTTPS redirect.
+    "gazetteer.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "gazetteer.middleware.SecurityHeadersMiddleware",
+    "gazetteer.middleware.DatabaseUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,7 +103,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
 ]
+
+# Admin sign-in: after this many failures for one user name (or five times as many
+# from one address) within the window, refuse every sign-in there until it passes.
+ADMIN_LOGIN_FAILURES = (5, 15 * 60)
 
 ROOT_URLCONF = "gazetteer.urls"
 WSGI_APPLICATION = "gazetteer.wsgi.application"
@@ -96,13 +133,21 @@ DATABASES = {
         env="DATABASE_URL",
         default=f"sqlite:///{DATA_DIR / 'gazetteer.sqlite3'}",
         conn_max_age=600,
+        conn_health_checks=True,
     )
 }
+# How long a request waits for a lock another transaction holds before it gives up
+# (and the site answers 503, gazetteer/middleware.py) instead of hanging.
+DB_LOCK_TIMEOUT = int(os.environ.get("GAZETTEER_DB_LOCK_TIMEOUT", "5"))
+if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"connect_timeout": 5, "options": f"-c lock_timeout={DB_LOCK_TIMEOUT * 1000}"}
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Readers and the loader share the file: wait for a writer instead of failing
     # at once, and let readers go on while it writes.
     DATABASES["default"]["OPTIONS"] = {
-        "timeout": 5,
+        "timeout": DB_LOCK_TIMEOUT,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path, re_path
 
-from . import api, views
+from . import api, health, views
 
 api_patterns = [
     path("api/volumes", api.volumes, name="api-volumes"),
@@ -15,13 +15,19 @@ api_patterns = [
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("volumes/", views.volumes, name="volumes"),
     path("volumes/<slug:slug>/", views.volume, name="volume"),
     path("volumes/<slug:slug>/sections/<int:pk>/", views.section, name="section"),
     path("entries/<int:pk>/", views.entry, name="entry"),
     path("search/", views.search_page, name="search"),
+    path("chronicle/", views.chronicle, name="chronicle"),
+    path("chronicle/export.csv", views.chronicle_csv, name="chronicle-csv"),
+    path("chronicle/export.ics", views.chronicle_ics, name="chronicle-ics"),
+    path("organisations/", views.organisations, name="organisations"),
     path("people/", views.people, name="people"),
     path("people/<int:pk>/", views.person, name="person"),
     path("organisations/<int:pk>/", views.organisation, name="organisation"),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     *api_patterns,
 ]

@@ -30,7 +30,9 @@ class SearchUnavailable(Exception):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(required=False, strip=True)
+    # Longer than MAX_QUERY_LENGTH is cut and searched (a pasted sentence); five times
+    # that is not a search, and answers 400.
+    q = forms.CharField(required=False, strip=True, max_length=MAX_QUERY_LENGTH * 5)
     volume = forms.CharField(required=False, max_length=100)
     kind = forms.ChoiceField(required=False, choices=[("", "")] + Entry.Kind.choices)
     year = forms.IntegerField(required=False, min_value=1, max_value=9999)
