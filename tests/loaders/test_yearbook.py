@@ -6,10 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from loaders import LoaderError, parse_files
+from loaders import LoaderError, parse_files, yearbook
 from loaders.document import Caption, EntryKind
 from loaders.text import source_from_text
-from loaders import yearbook
 from loaders.yearbook import parse
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
