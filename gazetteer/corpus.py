@@ -134,18 +134,22 @@ def check_edits(volumes, *, force=False) -> None:
         raise editing.EditConflict(conflicts)
 
 
-def after_load(results: list[store.StoreResult]) -> None:
+def after_load(results: list[store.StoreResult], progress: Callable[[str], None] | None = None) -> None:
     """Bring mentions, the segmenter's dictionary and the search index up to date."""
+    started = time.monotonic()
     changed = [r.volume for r in results if r.status != "unchanged"]
+    documents, how = 0, ""
     if changed:
         store.link_mentions()
         if dictionary.regenerate():
             # New words change how every text is cut into tokens, not only the new ones.
-            indexing.rebuild()
-            return
-        indexing.reindex_volumes(changed)
-    if any(db != indexed for _, db, indexed in indexing.health()):
-        indexing.rebuild()
+            documents, how = indexing.rebuild(), "rebuilt (the dictionary changed)"
+        else:
+            documents, how = indexing.reindex_volumes(changed), "updated"
+    if not how and not indexing.in_sync():
+        documents, how = indexing.rebuild(), "rebuilt (it did not match the database)"
+    if progress and how:
+        progress(f"search index {how}: {documents} documents in {time.monotonic() - started:.1f} s")
 
 
 def load_corpus(
@@ -174,5 +178,5 @@ def load_corpus(
         results.append(result)
         if progress:
             progress(f"    {result} ({result.seconds:.1f} s)")
-    after_load(results)
+    after_load(results, progress)
     return results

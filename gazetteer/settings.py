@@ -25,6 +25,11 @@ def envlist(name, default=""):
 DEBUG = envbool("DJANGO_DEBUG", "False")
 
 DATA_DIR = Path(os.environ.get("GAZETTEER_DATA_DIR", BASE_DIR / "var")).resolve()
+# SQLite cannot create the folder its file is in: make the data dir on first use.
+try:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+except OSError:  # a read-only location; the database error will name it
+    pass
 CORPUS_DIR = Path(os.environ.get("GAZETTEER_CORPUS_DIR", BASE_DIR / "corpus")).resolve()
 
 

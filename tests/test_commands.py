@@ -101,7 +101,7 @@ def test_loading_the_unchanged_corpus_again_changes_nothing():
 @pytest.mark.django_db
 def test_any_utf8_text_loads_with_kind_text(write, monkeypatch):
     # Keep this throw-away volume out of the session's search index.
-    monkeypatch.setattr("gazetteer.management.commands.load_volume.after_load", lambda results: None)
+    monkeypatch.setattr("gazetteer.management.commands.load_volume.after_load", lambda results, progress=None: None)
     path = write("notes.txt", "魏都旧事\n\n一、城垣\n\n许昌城始建于汉代。\n\n二、河渠\n\n清潩河穿城而过。\n".encode())
     out = io.StringIO()
     call_command("load_volume", str(path), kind="text", title="魏都旧事", year=2024, stdout=out)
@@ -141,3 +141,20 @@ def test_a_database_error_during_a_load_is_one_line_and_changes_nothing():
         call_command("load_volume", str(news), kind="newspaper", title="测试", slug="disk-full", stdout=io.StringIO())
     assert str(error.value) == "database error, the volume being loaded was left unchanged: database or disk is full"
     assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_load_corpus_rebuilds_an_index_that_was_lost():
+    import shutil
+
+    from django.conf import settings
+
+    from gazetteer.search.indexing import backend
+    from gazetteer.search.service import search
+
+    shutil.rmtree(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])
+    backend().reset()
+    out = io.StringIO()
+    call_command("load_corpus", stdout=out)
+    assert "search index rebuilt (it did not match the database): 1491 documents" in out.getvalue()
+    assert search({"q": "建置沿革"}).hits[0]["title"] == "建置沿革"

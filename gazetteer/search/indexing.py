@@ -199,3 +199,11 @@ def health() -> list[tuple[str, int, int]]:
     """Return (model, rows in the database, documents in the index) for each indexed model."""
     be = backend()
     return [(label(m), m.objects.count(), be.count(label(m))) for m in (Entry, Person, Organisation)]
+
+
+def in_sync() -> bool:
+    """Whether the index holds a document for every row (False if it cannot be read)."""
+    try:
+        return all(db == indexed for _, db, indexed in health())
+    except Exception:  # a missing or corrupt index is not in sync
+        return False

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         except (LoaderError, DatabaseError, OSError) as e:
             raise command_error(e) from None
         report_edits(self, [result])
-        after_load([result])
         if options["verbosity"] >= 1:
             self.stdout.write(f"    {result}")
+        after_load([result], self.stdout.write if options["verbosity"] >= 1 else None)
         report(self, [result], options["verbosity"])
