@@ -35,7 +35,7 @@ def editor(db):
 def source(tmp_path, monkeypatch, db):
     # The search index is not this test's concern, and the rollback would leave the
     # test volume's documents behind in it.
-    monkeypatch.setattr(load_volume_command, "after_load", lambda results: None)
+    monkeypatch.setattr(load_volume_command, "after_load", lambda results, progress=None: None)
     path = tmp_path / "qingshi.txt"
     shutil.copy(SOURCE, path)
     load(path)
