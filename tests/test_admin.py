@@ -4,40 +4,18 @@ import datetime
 import json
 
 import pytest
-from django.contrib.auth.models import Group, User
+from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
 from gazetteer.models import Appointment, Entry, LoginFailure, Organisation, Person, Section, Volume
 from gazetteer.search import indexing
 from gazetteer.search.service import search
-from tests.test_editing import IndexRestorer, assert_book_order_is_consistent
+from tests.conftest import EDITOR_PASSWORD
+from tests.test_editing import assert_book_order_is_consistent
 
 YEARBOOK = "weidu-yearbook-2021"
-PASSWORD = "correct horse 7"
-
-
-@pytest.fixture
-def index_restored(monkeypatch, django_db_blocker):
-    restorer = IndexRestorer()
-    enqueue = indexing.enqueue
-
-    def recording_enqueue(model, ids):
-        ids = list(ids)
-        restorer.record(model, ids)
-        enqueue(model, ids)
-
-    monkeypatch.setattr(indexing, "enqueue", recording_enqueue)
-    yield restorer
-    with django_db_blocker.unblock():
-        restorer.restore()
-
-
-@pytest.fixture
-def editor(db):
-    user = User.objects.create_user("bianji", password=PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="编辑"))
-    return user
+PASSWORD = EDITOR_PASSWORD
 
 
 @pytest.fixture

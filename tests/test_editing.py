@@ -5,10 +5,8 @@ change the search index request ``index_restored`` before ``db``, so after the
 database is rolled back the index documents they touched are written again.
 """
 
-from collections import defaultdict
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core.exceptions import ValidationError
 
 from gazetteer import editing, store
@@ -17,49 +15,6 @@ from gazetteer.search import indexing
 from gazetteer.search.service import search
 
 YEARBOOK = "weidu-yearbook-2021"
-
-
-class IndexRestorer:
-    """Record what a test queues for the index; afterwards rewrite those documents from the database."""
-
-    def __init__(self):
-        self.touched = defaultdict(set)
-
-    def record(self, model, ids):
-        self.touched[model].update(i for i in ids if i is not None)
-
-    def restore(self):
-        ui = indexing.unified_index()
-        objects, deletes = {}, {}
-        for model, ids in self.touched.items():
-            found = list(ui.get_index(model).index_queryset().filter(pk__in=ids))
-            objects[model] = found
-            deletes[model] = ids - {o.pk for o in found}
-        if objects:
-            indexing.write(objects, deletes)
-
-
-@pytest.fixture
-def index_restored(monkeypatch, django_db_blocker):
-    restorer = IndexRestorer()
-    enqueue = indexing.enqueue
-
-    def recording_enqueue(model, ids):
-        ids = list(ids)
-        restorer.record(model, ids)
-        enqueue(model, ids)
-
-    monkeypatch.setattr(indexing, "enqueue", recording_enqueue)
-    yield restorer
-    with django_db_blocker.unblock():
-        restorer.restore()
-
-
-@pytest.fixture
-def editor(db):
-    user = User.objects.create_user("bianji", password="correct horse 7", is_staff=True)
-    user.groups.add(Group.objects.get(name="编辑"))
-    return user
 
 
 def entry(title, slug=YEARBOOK):
