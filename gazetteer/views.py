@@ -912,21 +912,22 @@ def _filter_box(request):
     return clean_param(request, "q", 50)
 
 
-def people(request):
+def _name_index(request, model, template):
+    """A pinyin-ordered, filterable, paginated index of people or organisations."""
     q = _filter_box(request)
-    rows = Person.objects.all()
+    rows = model.objects.all()
     if q:
         # Aliases are a JSON list; a substring test on its text finds a name in it.
         rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q) | Q(region__contains=q))
     ordered, keys = sorted_by_pinyin(rows.values_list("id", "name"))
     page = paginate(request, ordered, INDEX_PER_PAGE)
-    found = Person.objects.annotate(
+    found = model.objects.annotate(
         appointment_count=Count("appointments", distinct=True),
         mention_count=Count("mentioned_in", distinct=True),
     ).in_bulk([pk for pk, _ in page.object_list])
     return render(
         request,
-        "gazetteer/people.html",
+        template,
         {
             "q": q,
             "page": page,
@@ -934,6 +935,10 @@ def people(request):
             "letters": letter_index(request, keys, INDEX_PER_PAGE),
         },
     )
+
+
+def people(request):
+    return _name_index(request, Person, "gazetteer/people.html")
 
 
 def person(request, pk):
@@ -975,26 +980,7 @@ def person(request, pk):
 
 
 def organisations(request):
-    q = _filter_box(request)
-    rows = Organisation.objects.all()
-    if q:
-        rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q) | Q(region__contains=q))
-    ordered, keys = sorted_by_pinyin(rows.values_list("id", "name"))
-    page = paginate(request, ordered, INDEX_PER_PAGE)
-    found = Organisation.objects.annotate(
-        appointment_count=Count("appointments", distinct=True),
-        mention_count=Count("mentioned_in", distinct=True),
-    ).in_bulk([pk for pk, _ in page.object_list])
-    return render(
-        request,
-        "gazetteer/organisations.html",
-        {
-            "q": q,
-            "page": page,
-            "groups": group_by_initial(found[pk] for pk, _ in page.object_list if pk in found),
-            "letters": letter_index(request, keys, INDEX_PER_PAGE),
-        },
-    )
+    return _name_index(request, Organisation, "gazetteer/organisations.html")
 
 
 def organisation(request, pk):
