@@ -53,7 +53,7 @@ sys.path.insert(0, str(REPO))
 
 from bench import scale  # noqa: E402
 
-DEV_QUERIES = Path("/work/shared/eval/queries-dev.tsv")
+DEV_QUERIES = REPO / "tests" / "data" / "eval" / "queries-dev.tsv"
 RESULTS = BENCH / "RESULTS.md"
 ROUNDS = 5  # measured passes over the query set, after a warm-up pass
 RAW_ROUNDS = 3  # of which the raw Whoosh calls (for comparison only) are measured in this many

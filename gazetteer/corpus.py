@@ -13,7 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from loaders import KINDS, parse_sources
+from loaders import AUTO, KINDS, parse_sources
 from loaders.document import LoaderError
 from loaders.text import source_from_bytes
 
@@ -62,8 +62,8 @@ def read_manifest(path: Path | None = None) -> list[ManifestVolume]:
         if item["slug"] in seen:
             raise bad("duplicate slug")
         seen.add(item["slug"])
-        if item["kind"] not in KINDS:
-            raise bad(f"unknown kind {item['kind']!r}; expected one of {', '.join(KINDS)}")
+        if item["kind"] != AUTO and item["kind"] not in KINDS:
+            raise bad(f"unknown kind {item['kind']!r}; expected one of auto, {', '.join(KINDS)}")
         for number in ("year", "year_covered"):
             if number in item and not isinstance(item[number], int):
                 raise bad(f"{number} must be a whole number")
@@ -114,7 +114,7 @@ def load_volume(meta: store.VolumeMeta, paths: list[Path], *, force=False, edits
     if current == store.volume_hash(meta, files) and not force:
         result = store.StoreResult(Volume.objects.get(slug=meta.slug), "unchanged")
     else:
-        doc = parse_sources(sources, meta.kind)
+        doc = parse_sources(sources, meta.kind, year_covered=meta.year_covered)
         result = store.store_document(doc, meta, files, force=force, edits=edits)
     result.seconds = time.monotonic() - started
     return result

@@ -21,6 +21,8 @@ class Volume(models.Model):
         SPEECHES = "speeches", "讲话汇编"
         PLAN = "plan", "规划纲要"
         NEWSPAPER = "newspaper", "报纸"
+        GAZETTEER = "gazetteer", "地方志"
+        CHRONICLE = "chronicle", "大事记"
         TEXT = "text", "文献"
 
     slug = models.SlugField("标识", max_length=100, unique=True)
@@ -35,6 +37,9 @@ class Volume(models.Model):
     # Set by each load that replaces the volume's rows (not by editors' saves): the
     # re-load guard counts editors' changes made after it.
     loaded_at = models.DateTimeField("载入时间", default=timezone.now, editable=False)
+    # What the last load found: counts, the kind detected and why, TOC sections not
+    # found in the body, and every warning as {"file", "line", "message"}.
+    load_report = models.JSONField("载入报告", default=dict, blank=True, editable=False, encoder=UnicodeJSONEncoder)
 
     history = HistoricalRecords(verbose_name="卷册历史", verbose_name_plural="卷册历史")
 
@@ -91,6 +96,9 @@ class Section(models.Model):
     # The titles from the 类目 down, as loaded: identifies the section across a re-load
     # even after an editor renamed or moved it.
     source_path = models.CharField("载入时路径", max_length=1000, blank=True, editable=False)
+    alt_titles = models.JSONField(
+        "异写标题", default=list, blank=True, encoder=UnicodeJSONEncoder, help_text="如目录与正文写法不同"
+    )
 
     history = HistoricalRecords(verbose_name="目录节点历史", verbose_name_plural="目录节点历史")
 
@@ -133,6 +141,14 @@ class EntryQuerySet(models.QuerySet):
         return self.order_by("volume", "position")
 
 
+class DatePrecision(models.TextChoices):
+    DAY = "day", "日"
+    XUN = "xun", "旬"
+    MONTH = "month", "月"
+    SEASON = "season", "季"
+    YEAR = "year", "年"
+
+
 class Entry(models.Model):
     """The unit of reading and search: a 条目, a speech, a 大事记 day item, an article."""
 
@@ -155,6 +171,9 @@ class Entry(models.Model):
     page = models.PositiveIntegerField("页码", null=True, blank=True)
     date = models.DateField("日期", null=True, blank=True)
     date_end = models.DateField("截止日期", null=True, blank=True)
+    date_precision = models.CharField("日期精度", max_length=10, choices=DatePrecision.choices, blank=True)
+    date_printed = models.CharField("原书纪年", max_length=100, blank=True, help_text="如：民国27年（1938年）3月")
+    lunar = models.BooleanField("农历", default=False, help_text="月、日为农历，按原书照录")
     speaker = models.CharField("讲话人", max_length=50, blank=True)
     speaker_title = models.CharField("讲话人职务", max_length=100, blank=True)
     speaker_person = models.ForeignKey(
@@ -165,6 +184,10 @@ class Entry(models.Model):
     source_file = models.CharField("源文件", max_length=200)
     line_start = models.PositiveIntegerField("起始行")
     line_end = models.PositiveIntegerField("结束行")
+    source_file_end = models.CharField(
+        "结束行所在文件", max_length=200, blank=True, help_text="条目跨两个源文件时，结束行所在的文件"
+    )
+    notes = models.JSONField("注释", default=list, blank=True, encoder=UnicodeJSONEncoder, help_text="脚注、整理说明等")
     authors = models.ManyToManyField(
         "Person", through="Byline", related_name="authored", blank=True, verbose_name="作者"
     )

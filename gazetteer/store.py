@@ -65,6 +65,8 @@ class StoreResult:
     seconds: float = 0.0
     # What happened to editors' changes on a re-load: (mode, lines to print).
     edits: tuple[str, list[str]] | None = None
+    warnings: list = field(default_factory=list)  # loaders.document.LoadWarning
+    detected: str = ""  # the kind detected and why, when the kind was "auto"
 
     def __str__(self):
         if self.status == "unchanged":
@@ -157,6 +159,7 @@ def _replace(doc, meta, files, volume, status, digest):
         volume.files.all().delete()
     for attr in ("title", "kind", "region", "compiler", "year", "year_covered", "date"):
         setattr(volume, attr, getattr(meta, attr))
+    volume.kind = doc.kind or meta.kind  # what was parsed, also when meta.kind is "auto"
     if volume.date is None and doc.date:
         volume.date = _parse_date(doc.date)
     volume.source_hash = digest
@@ -172,7 +175,22 @@ def _replace(doc, meta, files, volume, status, digest):
     _store_tree(doc, volume, people, result)
     _store_appointments(doc, volume, people, result)
     result.counts["people"] = people.created
+    result.warnings = list(doc.warnings)
+    result.detected = doc.detected
+    volume.load_report = load_report(result, doc.kind)
+    volume.save(update_fields=["load_report"])
     return result
+
+
+def load_report(result: StoreResult, kind: str) -> dict:
+    """Return what a load found, as stored on the volume for the editors' load report."""
+    return {
+        "kind": kind,
+        "detected": result.detected,
+        "counts": dict(sorted(result.counts.items())),
+        "not_digitized": result.not_digitized,
+        "warnings": [{"file": w.file, "line": w.line, "message": w.message} for w in result.warnings],
+    }
 
 
 def _store_tree(doc, volume, people, result):
@@ -191,6 +209,7 @@ def _store_tree(doc, volume, people, result):
             title=parsed.title[:200],
             page=parsed.page,
             digitized=parsed.digitized,
+            alt_titles=list(parsed.alt_titles),
             source_path=f"{parent.source_path} › {parsed.title[:200]}"[:1000] if parent else parsed.title[:200],
         )
         section_position += 1
@@ -241,6 +260,9 @@ def _entry(volume, section, position, e: ParsedEntry) -> Entry:
         page=e.page,
         date=_parse_date(e.date),
         date_end=_parse_date(e.date_end),
+        date_precision=e.date_precision or ("day" if e.date else ""),
+        date_printed=e.date_printed[:100],
+        lunar=e.lunar,
         speaker=e.speaker,
         speaker_title=e.speaker_title,
         source_tag=e.source_tag,
@@ -248,6 +270,8 @@ def _entry(volume, section, position, e: ParsedEntry) -> Entry:
         source_file=e.source_file,
         line_start=e.line_start,
         line_end=e.line_end,
+        source_file_end=e.source_file_end if e.source_file_end != e.source_file else "",
+        notes=list(e.notes),
     )
 
 

@@ -198,6 +198,8 @@ DOCUMENT_TYPES = {
     Volume.Kind.SPEECHES: "G",
     Volume.Kind.PLAN: "Z",
     Volume.Kind.NEWSPAPER: "N",
+    Volume.Kind.GAZETTEER: "M",
+    Volume.Kind.CHRONICLE: "M",
     Volume.Kind.TEXT: "Z",
 }
 

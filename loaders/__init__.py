@@ -9,6 +9,7 @@ from __future__ import annotations
 from importlib import import_module
 from pathlib import Path
 
+from .detect import detect
 from .document import Document, LoaderError
 from .text import Source, read_source
 
@@ -21,20 +22,35 @@ KINDS = {
 }
 
 
-def parse_files(paths: list[str | Path], kind: str) -> Document:
+AUTO = "auto"
+
+
+def parse_files(paths: list[str | Path], kind: str, *, year_covered: int | None = None) -> Document:
     """Read the files of one volume, in order, and parse them as ``kind``."""
-    if kind not in KINDS:
-        raise LoaderError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if kind != AUTO and kind not in KINDS:
+        raise LoaderError(f"unknown kind {kind!r}; expected one of auto, {', '.join(KINDS)}")
     if not paths:
         raise LoaderError("no files given")
-    return parse_sources([read_source(p) for p in paths], kind)
+    return parse_sources([read_source(p) for p in paths], kind, year_covered=year_covered)
 
 
-def parse_sources(sources: list[Source], kind: str) -> Document:
-    """Parse already decoded sources as ``kind``."""
+def parse_sources(sources: list[Source], kind: str, *, year_covered: int | None = None) -> Document:
+    """Parse already decoded sources as ``kind`` ("auto": the kind ``detect`` finds).
+
+    ``year_covered`` is the year the volume records, for chronicles whose text does not
+    say it. The returned Document's ``kind`` is the kind parsed; with "auto", its
+    ``detected`` says why that kind was chosen.
+    """
+    detected = ""
+    if kind == AUTO:
+        found = detect(sources)
+        kind, detected = found.kind, found.reason
     if kind not in KINDS:
-        raise LoaderError(f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
-    return import_module(KINDS[kind]).parse(sources)
+        raise LoaderError(f"unknown kind {kind!r}; expected one of auto, {', '.join(KINDS)}")
+    doc = import_module(KINDS[kind]).parse(sources, year_covered=year_covered)
+    doc.kind = kind
+    doc.detected = detected
+    return doc
 
 
-__all__ = ["Document", "LoaderError", "parse_files", "parse_sources", "KINDS"]
+__all__ = ["AUTO", "Document", "LoaderError", "parse_files", "parse_sources", "KINDS"]

@@ -24,6 +24,29 @@ class LoaderError(Exception):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+@dataclass(frozen=True)
+class LoadWarning:
+    """Something a loader noticed and could not settle: shown to the person loading."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self):
+        where = f"{self.file}:{self.line}" if self.file and self.line else self.file
+        return f"{where} — {self.message}" if where else self.message
+
+
+class DatePrecision:
+    """How much of an entry's date the text gives: 1987年3月 is a month, not 1987-03-01."""
+
+    DAY = "day"
+    XUN = "xun"  # 上旬 / 中旬 / 下旬: date .. date_end span the ten days
+    MONTH = "month"
+    SEASON = "season"  # 春 / 夏 / 秋 / 冬
+    YEAR = "year"  # 是年 / 本年 / 年内, or an item under a year heading with no month
+
+
 class EntryKind:
     ENTRY = "entry"  # a 【标题】 条目, or untitled narrative such as 综述
     SPEECH = "speech"  # 特载, a speech or work report
@@ -59,6 +82,14 @@ class Entry:
     page: int | None = None  # printed page, where the TOC gives one
     date: str | None = None  # ISO yyyy-mm-dd; the first day of a range or of a 是月 item
     date_end: str | None = None  # last day of a range (16—19日) or month (是月); else None
+    # DatePrecision of ``date``; None when undated. date..date_end always span the
+    # whole period the text names (a month item: its first and last day).
+    date_precision: str | None = None
+    date_printed: str = ""  # the date as printed, where it is not a plain modern one: 民国27年（1938年）3月
+    lunar: bool = False  # month and day are of the Chinese calendar, kept as printed
+    # The file of ``line_end`` when the entry runs on into the next file of the volume.
+    source_file_end: str = ""
+    notes: list[str] = field(default_factory=list)  # footnotes, 根据录音整理 and other notes on the text
     speaker: str = ""
     speaker_title: str = ""  # as printed: 区委书记, 市长
     subtitle: str = ""  # kicker / subtitle / the occasion line of a speech
@@ -84,6 +115,9 @@ class Section:
     children: list[Section] = field(default_factory=list)
     line: int | None = None  # where its heading stands in the body
     source_file: str = ""
+    alt_titles: list[str] = field(
+        default_factory=list
+    )  # other spellings, e.g. the TOC's where the body differs
 
     def walk(self):
         """Yield this section and every section below it, in book order."""
@@ -114,7 +148,15 @@ class Document:
     sections: list[Section] = field(default_factory=list)
     appointments: list[Appointment] = field(default_factory=list)
     date: str | None = None  # a newspaper issue's date, ISO
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[LoadWarning] = field(default_factory=list)
+    detected: str = ""  # with kind "auto": why this kind was chosen
+
+    def warn(self, message: str, line=None, *, file: str = "") -> None:
+        """Record a warning at a ``text.Line`` (or a file and no line)."""
+        if line is not None:
+            self.warnings.append(LoadWarning(line.file, line.number, message))
+        else:
+            self.warnings.append(LoadWarning(file, None, message))
 
     def walk(self):
         """Yield every section in book order."""

@@ -47,11 +47,12 @@ _SOURCE_TAG = re.compile(rf"[(（](?P<tag>[{_CJK}]{{2,4}})[)）]$")
 _MAX_HEADLINE = 40
 
 
-def parse(sources: list[Source], year: int | None = None) -> Document:
-    """Return the page as one section of articles; ``year`` dates the datelines."""
+def parse(sources: list[Source], year: int | None = None, *, year_covered: int | None = None) -> Document:
+    """Return the page as one section of articles; ``year`` (else the text's, else
+    ``year_covered``) dates the datelines."""
     lines = [line for source in sources for line in source.lines() if line.text.strip()]
     name = sources[0].name if sources else ""
-    year = year or _year_named_most(lines)
+    year = year or _year_named_most(lines) or year_covered
     articles = _articles(lines)
     if not articles:
         raise LoaderError(
@@ -60,8 +61,10 @@ def parse(sources: list[Source], year: int | None = None) -> Document:
     for article in articles:
         article.date = _date(article, year)
     section = Section(SECTION_TITLE, level=1, entries=articles, line=lines[0].number, source_file=name)
-    warnings = [] if year else ["no year in the text: article dates left empty"]
-    return Document(kind="newspaper", sections=[section], warnings=warnings)
+    doc = Document(kind="newspaper", sections=[section])
+    if not year:
+        doc.warn("no year in the text: article dates left empty", file=sources[0].name)
+    return doc
 
 
 class _Article:

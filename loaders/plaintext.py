@@ -22,7 +22,7 @@ _ARTEFACT = re.compile(r"\[bookmark: [^\]]*\]")  # word-processor anchors
 _SENTENCE = re.compile(r"[。！？!?；;，,：:]")
 
 
-def parse(sources: list[Source]) -> Document:
+def parse(sources: list[Source], *, year_covered: int | None = None) -> Document:
     """Return the text of the sources as sections of paragraphs under their headings."""
     sections: list[Section] = []
     runs: list[list[Line]] = []

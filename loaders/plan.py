@@ -45,7 +45,7 @@ _NAME_HEADER = re.compile(r"^指\s*标")
 _CELL, _EMPTY, _BLANK = "cell", "empty", "blank"
 
 
-def parse(sources: list[Source]) -> Document:
+def parse(sources: list[Source], *, year_covered: int | None = None) -> Document:
     """Return the plan's 前言 and 章 as sections, their 节 as entries, tables attached."""
     sections: list[Section] = []
     for source in sources:

@@ -45,7 +45,7 @@ _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(]\s*[一�
 _MAX_TITLE = 60
 
 
-def parse(sources: list[Source]) -> Document:
+def parse(sources: list[Source], *, year_covered: int | None = None) -> Document:
     """Return the speeches of the sources as one section of speech entries."""
     lines = [line for source in sources for line in source.lines() if line.text.strip()]
     name = sources[0].name if sources else ""

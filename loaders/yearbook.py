@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from .document import Appointment, Caption, Document, Entry, EntryKind, LoaderError, Section
+from .document import Appointment, Caption, Document, Entry, EntryKind, LoaderError, LoadWarning, Section
 from .text import Line, Source, is_complete, join_paragraphs, squeeze
 
 # ---------------------------------------------------------------------------
@@ -100,7 +100,7 @@ def _has_page(text: str) -> bool:
     return any(_PAGE_CELL.match(c) or _PAGE_AT_END.match(c) for c in cells if c and len(c) < 90)
 
 
-def _read_toc(lines: list[Line], orphans: list[str]) -> list[TocItem]:
+def _read_toc(lines: list[Line], orphans: list[LoadWarning]) -> list[TocItem]:
     """Return the TOC lines as items in reading order.
 
     Lines come in blocks separated by blank lines. A block printed in two columns
@@ -127,7 +127,9 @@ def _read_toc(lines: list[Line], orphans: list[str]) -> list[TocItem]:
     return items
 
 
-def _read_column(rows: list[tuple[Line, list[str]]], alone: bool, orphans: list[str]) -> list[TocItem]:
+def _read_column(
+    rows: list[tuple[Line, list[str]]], alone: bool, orphans: list[LoadWarning]
+) -> list[TocItem]:
     """Read one column of a block; a page-less line alone in its block is a 类目 heading."""
     out: list[TocItem] = []
     pending: tuple[str, Line] | None = None
@@ -161,7 +163,7 @@ def _read_column(rows: list[tuple[Line, list[str]]], alone: bool, orphans: list[
         elif page is not None and text:
             emit(text, page, line)
         elif page is not None:
-            orphans.append(f"{line.file}:{line.number}: TOC page {page} without a title left out")
+            orphans.append(LoadWarning(line.file, line.number, f"TOC page {page} without a title left out"))
         elif not alone:
             # A line without a page: the first half of a title broken over two lines.
             pending = (pending[0] + text, pending[1]) if pending else (text, line)
@@ -195,7 +197,7 @@ class _Category:
         return self.toc.title
 
 
-def _categories(items: list[TocItem], warnings: list[str]) -> list[_Category]:
+def _categories(items: list[TocItem], warnings: list[LoadWarning]) -> list[_Category]:
     cats: list[_Category] = []
     back: list[TocItem] | None = None
     for item in items:
@@ -203,8 +205,11 @@ def _categories(items: list[TocItem], warnings: list[str]) -> list[_Category]:
             if item.title in _BACK_MATTER and cats:
                 # Not a 类目: what it lists is kept as the last sections of the last one.
                 warnings.append(
-                    f"{item.line.file}:{item.line.number}: {item.title} is back matter, "
-                    f"not a 类目; kept under {cats[-1].title}"
+                    LoadWarning(
+                        item.line.file,
+                        item.line.number,
+                        f"{item.title} is back matter, not a 类目; kept under {cats[-1].title}",
+                    )
                 )
                 back = cats[-1].back
                 back.append(item)
@@ -218,7 +223,9 @@ def _categories(items: list[TocItem], warnings: list[str]) -> list[_Category]:
         elif cats:
             cats[-1].items.append(item)
         else:
-            warnings.append(f"{item.line.file}:{item.line.number}: TOC line before any 类目: {item.raw}")
+            warnings.append(
+                LoadWarning(item.line.file, item.line.number, f"TOC line before any 类目: {item.raw}")
+            )
     return cats
 
 
@@ -278,7 +285,7 @@ class _Marks:
     dropped: set[int] = field(default_factory=set)
 
 
-def _mark(body: list[Line], warnings: list[str]) -> _Marks:
+def _mark(body: list[Line], warnings: list[LoadWarning]) -> _Marks:
     """Find captions, bylines and quoted editorial rules before the body is read."""
     marks = _Marks()
     text = [ln.text.strip() for ln in body]
@@ -294,7 +301,9 @@ def _mark(body: list[Line], warnings: list[str]) -> _Marks:
             n = position[i]
             first = nonblank[n - 1] if n else i
             marks.dropped.update({first, i})
-            warnings.append(f"{body[i].file}:{body[i].number}: editorial quotation left out: {t[2:]}")
+            warnings.append(
+                LoadWarning(body[i].file, body[i].number, f"editorial quotation left out: {t[2:]}")
+            )
             continue
         m = _BYLINE_ONE.match(t)
         if m and _names(m.group(1)):
@@ -522,8 +531,11 @@ class _Body:
                 i += 1
                 continue
             i = self._step(i)
-        for entry in self.pending_captions:
-            self.doc.warnings.append(f"caption with no entry to attach to: {entry.text}")
+        for caption in self.pending_captions:
+            file = self.lines[0].file if self.lines else ""
+            self.doc.warnings.append(
+                LoadWarning(file, caption.line or None, f"caption with no entry to attach to: {caption.text}")
+            )
 
     def _step(self, i: int) -> int:
         t = self.text[i]
@@ -533,9 +545,7 @@ class _Body:
         if self.cat is None:
             if not _CJK.search(t):
                 return i + 1  # a rule closing the TOC: ------
-            self.doc.warnings.append(
-                f"{self.lines[i].file}:{self.lines[i].number}: text before any 类目 left out"
-            )
+            self.doc.warn("text before any 类目 left out", self.lines[i])
             return i + 1
         if self.cat.title == "大事记":
             return self._chronicle(i)
@@ -585,7 +595,7 @@ class _Body:
             score, k = max((_similar("".join(run[:k]), cat.title), -k) for k in range(1, len(run) + 1))
             if score >= 0.75:
                 if n:
-                    self.doc.warnings.append(f"类目 {candidates[0].title} not found in the body")
+                    self.doc.warn(f"类目 {candidates[0].title} not found in the body", self.lines[i])
                 self._open_category(self.next_cat + n, i)
                 end = i
                 for _ in range(-k - 1):
@@ -753,7 +763,10 @@ class _Body:
         section = self.home.get(id(self.last_entry))
         signed = [e for e in self.unsigned if self.home[id(e)] is section]
         if not signed:
-            self.doc.warnings.append(f"byline with no entries before it: {' '.join(names)}")
+            self.doc.warn(
+                f"byline with no entries before it: {' '.join(names)}",
+                file=self.lines[0].file if self.lines else "",
+            )
         for entry in signed:
             entry.authors = list(names)
         self.unsigned = [e for e in self.unsigned if e not in signed]
@@ -863,14 +876,14 @@ class _Body:
             return None
         month = int(m.group("month") or self.month or 0)
         if self.year is None or not month:
-            self.doc.warnings.append(f"{ln.file}:{ln.number}: day item without a year or month")
+            self.doc.warn("day item without a year or month", ln)
             return (None, None, m.group("rest"))
         start = _iso(self.year, month, int(m.group("day")))
         end = None
         if m.group("day2"):
             end = _iso(self.year, int(m.group("month2") or month), int(m.group("day2")))
         if start is None:
-            self.doc.warnings.append(f"{ln.file}:{ln.number}: impossible date in {text[:20]}")
+            self.doc.warn(f"impossible date in {text[:20]}", ln)
         self.date = (start, end)
         return (start, end, m.group("rest"))
 
@@ -1071,8 +1084,11 @@ def _front_matter_facts(front: list[Line]) -> tuple[str, int | None]:
     return title, int(m.group(2)) - 1 if m else None
 
 
-def parse(sources: list[Source]) -> Document:
-    """Return the Document of a yearbook given its files in reading order."""
+def parse(sources: list[Source], *, year_covered: int | None = None) -> Document:
+    """Return the Document of a yearbook given its files in reading order.
+
+    ``year_covered`` dates the 大事记 when the front matter does not name the year.
+    """
     if not sources:
         raise LoaderError("no files given")
     lines = [ln for source in sources for ln in source.lines()]
@@ -1081,9 +1097,12 @@ def parse(sources: list[Source]) -> Document:
     except LoaderError:
         raise LoaderError("no 目录 (table of contents) found", file=sources[0].name) from None
     title, year = _front_matter_facts(lines[:start])
+    year = year or year_covered
     doc = Document(kind="yearbook", title=title)
     if year is None:
-        doc.warnings.append("the year the volume records was not found; 大事记 items are left undated")
+        doc.warn(
+            "the year the volume records was not found; 大事记 items are left undated", file=sources[0].name
+        )
 
     items = _read_toc(lines[start + 1 : end + 1], doc.warnings)
     cats = _categories(items, doc.warnings)

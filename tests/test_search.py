@@ -14,7 +14,7 @@ from gazetteer.search.query import normalize
 from gazetteer.search.service import search
 
 pytestmark = pytest.mark.django_db
-EVAL = Path(settings.BASE_DIR).parent / "shared" / "eval" / "queries-dev.tsv"
+EVAL = Path(settings.BASE_DIR) / "tests" / "data" / "eval" / "queries-dev.tsv"
 
 
 def dev_queries():

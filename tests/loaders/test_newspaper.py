@@ -111,7 +111,7 @@ def test_without_any_year_dates_stay_empty_with_a_warning():
     source = source_from_text("p.txt", "标题一则\n\n12月3日,某社区开展活动。\n")
     document = parse([source])
     assert next(document.entries()).date is None
-    assert document.warnings == ["no year in the text: article dates left empty"]
+    assert [w.message for w in document.warnings] == ["no year in the text: article dates left empty"]
 
 
 def test_photo_captions_are_credited_and_taken_out_of_the_text(articles):
