@@ -54,7 +54,9 @@ _SAME_DAY = re.compile(r"^(?:是日|同日|当日|当天|△|▲)\s*[，,、：:
 _SAME_MONTH = re.compile(r"^(?:是月|该月|本月|当月)\s*[，,、：:]?\s*")
 _SAME_YEAR = re.compile(r"^(?:是年|本年|年内|是岁|全年|当年)\s*[，,、：:]?\s*")
 _SEASONS = {"春": (1, 3), "夏": (4, 6), "秋": (7, 9), "冬": (10, 12)}
-_SEASON = re.compile(r"^(?:是)?(?P<s>[春夏秋冬]{1,2})(?:季|天)?(?=[，,、；;。\s]|[正一二三四五六七八九十冬腊闰]+月|$)")
+# A season opens an item however it goes on (夏秋白喉流行, 春二月, 冬，…), except in the
+# few words where it is not a season: 春节 is a day, 夏邑 a county.
+_SEASON = re.compile(r"^(?:是)?(?P<s>[春夏秋冬]{1,2})(?:季|天)?(?!节|联|晚|运|邑|至|分)")
 _XUN = {"上旬": (1, 10), "中旬": (11, 20), "下旬": (21, 31), "初": (1, 10), "中": (11, 20), "底": (21, 31),
         "末": (21, 31)}
 _MONTH_NAMES = {"正": 1, "冬": 11, "腊": 12}
@@ -71,11 +73,12 @@ _DAY_ONLY = re.compile(
 )
 _XUN_ONLY = re.compile(r"^(?P<xun>上旬|中旬|下旬)")
 _VAGUE_ERA = re.compile(r"^(?P<what>.+?)(?P<how>中|间|初|末)(?=[，,、；;。\s]|$)")
-_MODERN_YEAR = re.compile(r"^(?P<bc>公元前|前)?(?:公元)?(?P<y>\d{1,4})\s*年")
+_MODERN_YEAR = re.compile(r"^(?:(?P<bc>公元前|前)|(?P<ad>公元))?(?P<y>\d{1,4})\s*年")
 _DIGIT_YEAR = re.compile(r"^(?P<y>[〇零○一二三四五六七八九]{4})年")
 _IMPLIED = re.compile(rf"^(?P<n>元|[{_CN}]{{1,4}}|\d{{1,2}})年")
 _GZ_YEAR = re.compile(rf"^(?P<gz>{_GZ})(?:年|岁)?(?=[，,、\s春夏秋冬正一二三四五六七八九十冬腊闰])")
 _PAREN = re.compile(r"^\s*[（(](?P<inner>[^）)]{1,30})[）)]")
+_ERA_INSIDE = re.compile(r"[\u4e00-\u9fff]+(?:元|[〇零○一二三四五六七八九十廿卅百]+|\d+)年")
 _SEP = re.compile(r"^[\s，,、：:]+")
 _LUNAR_SAID = re.compile(r"农历|阴历|夏历|旧历")
 _SOLAR_SAID = re.compile(r"阳历|公历|新历")
@@ -175,6 +178,9 @@ def read_date(text: str, ctx: _Context) -> tuple[When, int] | None:
     if m:
         return year_when(ctx.year, ctx.year_printed), m.end()
 
+    vague = _vague_era(text, ctx)
+    if vague:
+        return vague
     pos, year, printed, explicit_year = 0, ctx.year, "", False
     found = _year_at(text, ctx)
     if found:
@@ -200,15 +206,33 @@ def read_date(text: str, ctx: _Context) -> tuple[When, int] | None:
     return None
 
 
+def _vague_era(text: str, ctx: _Context) -> tuple[When, int] | None:
+    """洪武中, 万历间, 淳祐间: some year of an era, so the era's whole span."""
+    near = ctx.previous.year if ctx.previous and ctx.previous.year is not None else ctx.year
+    found = eras.match_era_name(text, dynasty=ctx.dynasty, near=near)
+    if not found:
+        return None
+    era, end = found
+    m = re.match(r"(?:中|间|初|末|时)(?=[，,、；;。\s]|$)", text[end:])
+    if not m:
+        return None
+    end += m.end()
+    ctx.era = era
+    start = _iso(era.first, 1, 1) if era.first >= 1 else None
+    stop = _iso(era.last, 12, 31) if era.last >= 1 else None
+    ctx.lunar_era = era.dynasty in ctx.lunar_eras
+    return When(start, stop, DatePrecision.YEAR, era.first, None, text[:end], False), end
+
+
 def _year_at(text: str, ctx: _Context) -> tuple[int | None, str, int] | None:
     """Read a year at the start: 1987年, 公元前651年, 一九八七年, 清乾隆十七年, 四十一年, 乙酉."""
     m = _MODERN_YEAR.match(text)
-    if m and (m.group("bc") or len(m.group("y")) >= 3):
+    paren = _PAREN.match(text[m.end():]) if m else None
+    if m and (m.group("bc") or m.group("ad") or len(m.group("y")) >= 3 or (paren and _ERA_INSIDE.search(paren.group(0)))):
         y = int(m.group("y"))
         year = -y if m.group("bc") else y
         end = m.end()
         printed = ""
-        paren = _PAREN.match(text[end:])
         if paren:
             printed = m.group(0) + paren.group(0).strip()
             end += paren.end()
@@ -250,9 +274,12 @@ def _month_and_day(text: str, ctx: _Context, year: int | None, printed: str) -> 
     """Read [season] month [day | range | xun] or a day alone, in ``year``."""
     pos, season = 0, None
     m = _SEASON.match(text)
-    if m and not text.startswith("春节"):
+    if m:
         season = m.group("s")
         pos = m.end()
+    said = re.match(r"(?:阳历|公历|新历|阴历|农历|夏历|旧历)", text[pos:])
+    if said:
+        pos += said.end()
     rest = text[pos:]
     m = _MONTH_DAY.match(rest)
     if m:
@@ -373,6 +400,7 @@ class _Para:
     first: Line
     last: Line
     indented: bool
+    after_blank: bool = False  # a blank line stands before it
 
 
 def _paragraphs(lines: list[Line], wrapped: bool) -> list[_Para | Heading | Line]:
@@ -391,7 +419,7 @@ def _paragraphs(lines: list[Line], wrapped: bool) -> list[_Para | Heading | Line
             prev.text += text
             prev.last = line
             continue
-        out.append(_Para(text, line, line, indented))
+        out.append(_Para(text, line, line, indented, prev is None))
     return [p for p in out if p is not None]
 
 
@@ -489,6 +517,8 @@ class _Reader:
             self._open(heading, para)
             return
         m = _NOTE_HEAD.match(text)
+        if para.after_blank:
+            self.notes = None  # a note block ends at a blank line
         if m or (self.notes is not None and (_NOTE_ITEM.match(text) or self.notes[1])):
             self._note(para, bool(m), m.end() if m else 0)
             return
@@ -520,7 +550,8 @@ class _Reader:
     def _undated(self, para: _Para) -> None:
         text = para.text
         listish = "  " in text.strip() or _short_heading(text)
-        if self.aside is not None or (listish and self.indent_layout and self.entry is not None):
+        after_item = self.entry is not None and self.entry.kind == EntryKind.CHRONICLE
+        if self.aside is not None or (listish and self.indent_layout and after_item):
             # A list or a sub-heading amid the items (火墙共九座 and the wards it lists),
             # and the undated paragraphs after it: one entry beside the items.
             if self.aside is None:
@@ -550,9 +581,8 @@ class _Reader:
         prev = self.ctx.previous
         if prev is None:
             return year_when(self.ctx.year)
-        if prev.year is not None and prev.precision != DatePrecision.YEAR:
-            return year_when(prev.year, self.ctx.year_printed or _year_part(prev.printed))
-        return prev
+        # The year is the item above's; the date is not printed on this one.
+        return year_when(prev.year if prev.year is not None else self.ctx.year)
 
     def _preamble(self, para: _Para, text: str | None = None) -> Entry:
         entry = self._make(para, EntryKind.ENTRY, "说明")
@@ -622,11 +652,6 @@ class _Reader:
                 yield from s.entries
 
 
-def _year_part(printed: str) -> str:
-    m = re.match(r"^.*?年(?:[（(][^）)]*[）)])?", printed)
-    return m.group(0) if m else ""
-
-
 def _short_heading(text: str) -> bool:
     """A short line with no sentence punctuation amid the items: a sub-heading of a list."""
     t = text.strip()
@@ -687,7 +712,7 @@ def item_title(text: str, limit: int = 40) -> str:
 # The ``chronicle`` kind: a text that is a 大事记 alone
 
 
-_TITLE_LINE = re.compile(r"^(?:#{1,6}\s*)?(?P<t>[^，。；：:,]{1,30}(?:大事记|大事志|大事年表|纪事|纪年|灾祥|灾异)[^，。；]{0,12})$")
+_TITLE_LINE = re.compile(r"^(?:#{1,6}\s*)?(?P<t>[^，。；：:,]{0,30}(?:大事记|大事志|大事年表|纪事|纪年|灾祥|灾异)[^，。；]{0,12})$")
 
 
 def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras: Collection[str] = ()) -> Document:
@@ -707,7 +732,8 @@ def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras:
         raise LoaderError("file is empty", file=sources[0].name)
     title = "大事记"
     m = _TITLE_LINE.match(lines[start].text.strip())
-    if m and read_heading(lines[start].text) is None:
+    heading = read_heading(lines[start].text)
+    if m and (heading is None or (heading.rank == 0 and not heading.dynasty)):
         title = re.sub(r"\s+", "", m.group("t"))
         doc.title = title
         section_line, start = lines[start], start + 1

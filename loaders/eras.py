@@ -224,6 +224,24 @@ def _era_pattern() -> re.Pattern:
     )
 
 
+@cache
+def _era_name_pattern() -> re.Pattern:
+    names = sorted(_by_name(), key=len, reverse=True)
+    dyn = "|".join(map(re.escape, dynasty_names()))
+    return re.compile(
+        rf"^(?P<dynasty>{dyn})?(?P<ruler>[\u4e00-\u9fff]{{1,2}}[帝宗祖])?(?P<era>{'|'.join(map(re.escape, names))})"
+    )
+
+
+def match_era_name(text: str, *, dynasty: str | None = None, near: int | None = None) -> tuple[Era, int] | None:
+    """Read an era's name at the start of ``text`` (洪武 of 洪武中); return it and its length."""
+    m = _era_name_pattern().match(text)
+    if not m:
+        return None
+    era = resolve(m.group("era"), dynasty=m.group("dynasty") or dynasty, near=near)
+    return (era, m.end()) if era else None
+
+
 @dataclass(frozen=True)
 class EraYear:
     era: Era
