@@ -19,6 +19,7 @@ KINDS = {
     "plan": "loaders.plan",
     "newspaper": "loaders.newspaper",
     "text": "loaders.plaintext",
+    "chronicle": "loaders.chronicle",
 }
 
 
