@@ -50,18 +50,17 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
         body = run if untitled else run[1:]  # a titled run starts with its heading line
         if not body:
             continue
-        paragraphs = _paragraphs(body)
-        section.entries.append(
-            Entry(
-                title=section.title,
-                kind=EntryKind.TEXT,
-                source_file=run[0].file,
-                line_start=run[0].number,
-                line_end=run[-1].number,
-                paragraphs=paragraphs,
-                untitled=untitled,
-            )
+        entry = Entry(
+            title=section.title,
+            kind=EntryKind.TEXT,
+            source_file=run[0].file,
+            line_start=run[0].number,
+            line_end=run[0].number,
+            paragraphs=_paragraphs(body),
+            untitled=untitled,
         )
+        entry.end_at(run[-1])
+        section.entries.append(entry)
     return Document(kind="text", sections=sections)
 
 
