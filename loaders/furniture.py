@@ -195,3 +195,15 @@ def interleaved_columns(lines: list[Line], run: int = 5) -> Line | None:
         elif ln.text.strip():
             count, first = 0, None
     return None
+
+
+def strip_sources(sources: list[Source], warn=None) -> tuple[list[Source], Cleaned]:
+    """Return the sources with their furniture blanked (same line numbers), and the pages."""
+    cleaned = clean_sources(sources, warn)
+    stripped, at = [], 0
+    for source in sources:
+        count = source.text.count("\n") + 1
+        text = "\n".join(ln.text for ln in cleaned.lines[at : at + count])
+        stripped.append(Source(source.name, text, source.encoding))
+        at += count
+    return stripped, cleaned
