@@ -21,6 +21,7 @@ from difflib import SequenceMatcher
 
 from .chronicle import read_chronicle
 from .document import Appointment, Caption, Document, Entry, EntryKind, LoaderError, LoadWarning, Section
+from .headings import vertical_run
 from .text import Line, Source, is_complete, join_paragraphs, squeeze
 
 # ---------------------------------------------------------------------------
@@ -600,20 +601,14 @@ class _Body:
             # An organisation may share a 类目's name (中共魏都区委), but a 类目
             # heading is never followed by a title-and-name line.
             return None
-        run, last = [self.text[i]], i
+        run = [self.text[i]]
         if len(_key(self.text[i])) <= 4:
-            # One to four characters a line, a blank line at most between them.
-            j = i + 1
-            while j < len(self.text) and j - last <= 2:
-                t = self.text[j]
-                if j in self.marks.captions or j in self.marks.bylines or j in self.marks.dropped:
-                    break
-                if t:
-                    if not (_heading_like(t) and len(_key(t)) <= 4):
-                        break
-                    run.append(t)
-                    last = j
-                j += 1
+            run, _ = vertical_run(
+                self.text,
+                i,
+                piece=lambda t: _heading_like(t) and len(_key(t)) <= 4,
+                stop=lambda j: j in self.marks.captions or j in self.marks.bylines or j in self.marks.dropped,
+            )
         for n, cat in enumerate(candidates):
             score, k = max((_similar("".join(run[:k]), cat.title), -k) for k in range(1, len(run) + 1))
             if score >= 0.75:
