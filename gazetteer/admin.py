@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Max
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
@@ -27,6 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import editing
+from .ids import as_id
 from .models import (
     Appointment,
     Byline,
@@ -186,8 +188,29 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     changeform_view = writes(SimpleHistoryAdmin.changeform_view)
     delete_view = writes(SimpleHistoryAdmin.delete_view)
-    history_form_view = writes(SimpleHistoryAdmin.history_form_view)
-    changelist_view = writes(SimpleHistoryAdmin.changelist_view)
+
+    def history_view(self, request, object_id, extra_context=None):
+        if as_id(object_id) is None:
+            raise Http404("没有这条记录")
+        return super().history_view(request, object_id, extra_context)
+
+    @writes
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if as_id(object_id) is None or as_id(version_id) is None:
+            raise Http404("没有这个版本")
+        # simple_history checks only the view permission, also for the POST that
+        # reverts: someone who may only look at a record could change it this way.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @writes
+    def changelist_view(self, request, extra_context=None):
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        if request.method == "POST" and any(as_id(pk) is None for pk in selected):
+            self.message_user(request, "所选记录无效，请重新选择。", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)
 
 
 # --- volumes and source files ------------------------------------------------------
@@ -277,6 +300,39 @@ class SectionAdmin(HistoryAdmin):
     def section_path(self, section):
         return " › ".join(s.title for s in section.ancestors()) or "—"
 
+    # Deleting a section would delete its entries with it (and every entry under its
+    # subsections): refuse, and say where the entries must go first.
+    def _refuse_non_empty(self, request, sections):
+        ids = {pk for section in sections for pk in editing._subtree(section)}
+        count = Entry.objects.filter(section__in=ids).count()
+        if count:
+            names = "、".join(f"「{s.title}」" for s in sections[:3]) + ("等" if len(sections) > 3 else "")
+            self.message_user(
+                request,
+                f"{names}下还有 {count} 个条目，不能删除：请先把条目移到其他目录节点（条目列表 › 移到另一目录节点）。",
+                messages.ERROR,
+            )
+        return count
+
+    def delete_view(self, request, object_id, extra_context=None):
+        section = Section.objects.filter(pk=as_id(object_id)).first()
+        if section and self.has_delete_permission(request, section) and self._refuse_non_empty(request, [section]):
+            return redirect("admin:gazetteer_section_change", section.pk)
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            action, name, description = actions["delete_selected"]
+
+            def delete_selected(modeladmin, request, queryset):
+                if self._refuse_non_empty(request, list(queryset)):
+                    return None
+                return action(modeladmin, request, queryset)
+
+            actions["delete_selected"] = (delete_selected, name, description)
+        return actions
+
     @admin.display(description="条目数", ordering="entry_count")
     def entry_count(self, section):
         return section.entry_count
@@ -329,7 +385,7 @@ class CategoryFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         sections = Section.objects.filter(level=1)
         if request.GET.get("volume__id__exact"):
-            sections = sections.filter(volume_id=request.GET["volume__id__exact"])
+            sections = sections.filter(volume_id=as_id(request.GET["volume__id__exact"]))
         titles = dict.fromkeys(sections.order_by("volume", "position").values_list("title", flat=True))
         return [(t, t) for t in titles]
 
@@ -575,7 +631,10 @@ class EntryAdmin(HistoryAdmin):
         volume = entries[0].volume
         sections = Section.objects.filter(volume=volume).order_by("position")
         if request.POST.get("section"):
-            section = get_object_or_404(sections, pk=request.POST["section"])
+            section = sections.filter(pk=as_id(request.POST["section"])).first()
+            if section is None:
+                self.message_user(request, f"《{volume.title}》中没有所选的目录节点。", messages.ERROR)
+                return None
             moved = editing.move_entries(entries, section, at_start=request.POST.get("where") == "start", user=request.user)
             self.message_user(request, f"已将 {moved} 条移到「{section.title}」。", messages.SUCCESS)
             return None
@@ -595,12 +654,12 @@ class EntryAdmin(HistoryAdmin):
 
     @admin.action(description="在本目录内上移一条", permissions=["change"])
     def move_up(self, request, queryset):
-        moved = sum(editing.shift_entry(e, -1, user=request.user) for e in queryset.order_by("volume", "position"))
+        moved = editing.shift_entries(list(queryset), -1, user=request.user)
         self.message_user(request, f"已上移 {moved} 条。")
 
     @admin.action(description="在本目录内下移一条", permissions=["change"])
     def move_down(self, request, queryset):
-        moved = sum(editing.shift_entry(e, +1, user=request.user) for e in queryset.order_by("volume", "-position"))
+        moved = editing.shift_entries(list(queryset), +1, user=request.user)
         self.message_user(request, f"已下移 {moved} 条。")
 
     @admin.action(description="合并所选的相邻条目（并入第一条）", permissions=["change", "delete"])
