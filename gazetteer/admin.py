@@ -4,14 +4,11 @@ The business actions (split, merge, move, merge people) live in ``editing.py``; 
 views here only ask for the editor's choice and call them.
 """
 
-import datetime
 import difflib
 import functools
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -21,20 +18,18 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import editing
+from . import editing, signin
 from .ids import as_id
 from .models import (
     Appointment,
     Byline,
     Caption,
     Entry,
-    LoginFailure,
     Organisation,
     Person,
     Section,
@@ -47,46 +42,10 @@ admin.site.site_title = "方志档案"
 admin.site.index_title = "编辑工作台"
 
 
-# --- sign-in -----------------------------------------------------------------------
+# --- sign-in: django-axes counts failures (settings.py); one guess at a time per name --
 
 
-def _client_address(request):
-    # Behind a proxy every request comes from the proxy; gunicorn is bound to
-    # 127.0.0.1 by default, so REMOTE_ADDR is the client unless a proxy is configured.
-    return request.META.get("REMOTE_ADDR") or None
-
-
-class RateLimitedLoginForm(AdminAuthenticationForm):
-    """The admin sign-in form, refusing a user name or address after repeated failures.
-
-    Failures are rows in the database, so the count holds across gunicorn workers.
-    While locked, even the right password is refused: guessing gets no answer.
-    """
-
-    error_messages = {
-        **AdminAuthenticationForm.error_messages,
-        "locked": "登录失败次数过多，请 %(minutes)d 分钟后再试。",
-    }
-
-    def clean(self):
-        limit, window = getattr(settings, "ADMIN_LOGIN_FAILURES", (5, 15 * 60))
-        username = (self.cleaned_data.get("username") or "")[:150]
-        address = _client_address(self.request) if self.request else None
-        since = timezone.now() - datetime.timedelta(seconds=window)
-        LoginFailure.objects.filter(at__lt=since - datetime.timedelta(days=30)).delete()  # kept a month for the record
-        recent = LoginFailure.objects.filter(at__gte=since)
-        if recent.filter(username=username).count() >= limit or (
-            address and recent.filter(address=address).count() >= limit * 5
-        ):
-            raise ValidationError(self.error_messages["locked"], code="locked", params={"minutes": window // 60})
-        try:
-            return super().clean()
-        except ValidationError:
-            LoginFailure.objects.create(username=username, address=address)
-            raise
-
-
-admin.site.login_form = RateLimitedLoginForm
+admin.site.login = signin.one_at_a_time(admin.site.login)
 
 
 # --- autocomplete labels that tell same-titled sections apart ----------------------
@@ -800,15 +759,3 @@ class BylineAdmin(HistoryAdmin):
     search_fields = ["person__name", "entry__title"]
     autocomplete_fields = ["person", "entry"]
     list_select_related = ["person", "entry"]
-
-
-@admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
-    list_display = ["username", "address", "at"]
-    search_fields = ["username", "address"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
