@@ -63,9 +63,9 @@ _MONTH_NAMES = {"正": 1, "冬": 11, "腊": 12}
 _MONTH = rf"(?P<leap>闰)?(?P<month>\d{{1,2}}|[{_CN}]{{1,3}}|正|冬|腊)\s*月"
 # month [day [— [month] day]] [日] [上旬…]
 _MONTH_DAY = re.compile(
-    rf"^{_MONTH}(?:\s*(?P<day>初?{_NUM}|朔|望|既望|晦)\s*日?"
+    rf"^{_MONTH}(?:\s*(?P<day>\d{{1,2}}(?=\s*日|{_DASH})|初?[{_CN}]{{1,3}}|朔|望|既望|晦)\s*日?"
     rf"(?:{_DASH}(?:(?P<month2>\d{{1,2}}|[{_CN}]{{1,3}})\s*月\s*)?(?P<day2>初?{_NUM})\s*日?)?"
-    rf"|\s*(?P<xun>上旬|中旬|下旬|初|中|底|末)(?![\u4e00-\u9fff]{{0,1}}日))?"
+    rf"|\s*(?P<xun>上旬|中旬|下旬|(?:初|中|底|末)(?=[，,、；;。\s]|$)))?"
 )
 _DAY_ONLY = re.compile(
     rf"^(?P<day>\d{{1,2}}|初{_NUM})\s*日(?:{_DASH}(?P<day2>\d{{1,2}}|初?{_NUM})\s*日?)?"
@@ -80,6 +80,10 @@ _GZ_YEAR = re.compile(rf"^(?P<gz>{_GZ})(?:年|岁)?(?=[，,、\s春夏秋冬正�
 _PAREN = re.compile(r"^\s*[（(](?P<inner>[^）)]{1,30})[）)]")
 _ERA_INSIDE = re.compile(r"[\u4e00-\u9fff]+(?:元|[〇零○一二三四五六七八九十廿卅百]+|\d+)年")
 _SEP = re.compile(r"^[\s，,、：:]+")
+_HOUR = re.compile(
+    rf"^(?:(?:[{eras.BRANCHES}戍已][正初]?(?:[一二三四]刻|刻|时)|午时|子夜|昧爽|黎明|傍晚|凌晨|上午|下午|夜"
+    r"(?:[一二三四五]更尽?)?)+[，,]?)?"
+)
 _LUNAR_SAID = re.compile(r"农历|阴历|夏历|旧历")
 _SOLAR_SAID = re.compile(r"阳历|公历|新历")
 
@@ -148,6 +152,7 @@ class _Context:
     era: eras.Era | None = None
     previous: When | None = None
     year_printed: str = ""  # the printed year of a heading, kept on its items
+    heading_year: int | None = None  # the year of that heading
     lunar_eras: Collection[str] = ()
     lunar_era: bool = False  # the year was given in one of ``lunar_eras``
 
@@ -197,6 +202,10 @@ def read_date(text: str, ctx: _Context) -> tuple[When, int] | None:
     when = _month_and_day(rest[skip:], ctx, year, printed)
     if when is not None:
         w, used = when
+        if not explicit_year and ctx.year_printed and w.year == ctx.heading_year:
+            # 3月 under 民国27年（1938年）: the month is printed under that year.
+            shown = w.printed or rest[skip : skip + used].rstrip("，,、 ")
+            w = replace(w, printed=ctx.year_printed + shown)
         return w, pos + skip + used
     if explicit_year:
         return year_when(year, printed), pos
@@ -261,6 +270,7 @@ def _year_at(text: str, ctx: _Context) -> tuple[int | None, str, int] | None:
         n = eras.chinese_number(m.group("n"))
         if n and ctx.era.first + n - 1 <= ctx.era.last + 1:
             year = ctx.era.year(n)
+            ctx.lunar_era = ctx.era.dynasty in ctx.lunar_eras or ctx.era.name in ctx.lunar_eras
             return year, ctx.era.name + m.group(0), m.end()
     m = _GZ_YEAR.match(text)
     if m and near is not None:
@@ -298,7 +308,13 @@ def _month_and_day(text: str, ctx: _Context, year: int | None, printed: str) -> 
             return _xun(year, month, m.group("xun"), shown, ctx, lunar), pos + m.end()
         day = m.group("day")
         if day:
-            return _day(year, month, day, m.group("month2"), m.group("day2"), shown, lunar, ctx), pos + m.end()
+            when = _day(year, month, day, m.group("month2"), m.group("day2"), shown, lunar, ctx)
+            hour = _HOUR.match(text[pos + m.end() :])
+            if hour and hour.end():
+                # The hour is part of the date as printed, not of the event: 酉正一刻，地动
+                when = replace(when, printed=(shown or head) + hour.group(0).rstrip("，, "))
+                return when, pos + m.end() + hour.end()
+            return when, pos + m.end()
         start, end = _month_span(year, month, month)
         return When(start, end, DatePrecision.MONTH, year, month, shown, lunar), pos + m.end()
     if season:
@@ -380,11 +396,11 @@ def read_heading(text: str, ctx: _Context | None = None) -> Heading | None:
     probe = _Context(year=ctx.year, dynasty=ctx.dynasty, previous=ctx.previous, lunar_eras=ctx.lunar_eras)
     found = _year_at(key, probe)
     if found and found[2] == len(key):
-        year, printed, _ = found
-        if _IMPLIED.fullmatch(key) or _GZ_YEAR.match(key):
+        year = found[0]
+        if eras.digit_year(key[:-1]) is None and (_IMPLIED.fullmatch(key) or _GZ_YEAR.match(key)):
             return None  # 四十一年 alone is an item's start in a paragraph, not a heading
-        return Heading(1, key, year=year, printed=printed if printed != key or year is None or year < 1 else
-                       (key if not key[:1].isdigit() else ""))
+        # The printed year is kept unless it is a plain modern one (1987年).
+        return Heading(1, key, year=year, printed="" if re.fullmatch(r"\d{3,4}年", key) else key)
     if markdown:
         return Heading(0, key)
     return None
@@ -415,7 +431,8 @@ def _paragraphs(lines: list[Line], wrapped: bool) -> list[_Para | Heading | Line
             continue
         indented = raw[:1] in (" ", "\t")
         prev = out[-1] if out else None
-        if wrapped and not indented and isinstance(prev, _Para) and not _MARKDOWN.match(raw):
+        heading = not indented and read_heading(raw) is not None
+        if wrapped and not indented and isinstance(prev, _Para) and not heading:
             prev.text += text
             prev.last = line
             continue
@@ -486,11 +503,13 @@ class _Reader:
         if heading.rank == 0:
             if heading.dynasty:
                 ctx.dynasty = heading.dynasty
-                ctx.era = None
+                # A dynasty of one era (中华民国) names it: 二年 under it is 民国二年.
+                only = {(e.dynasty, e.first) for e in eras.eras() if e.dynasty in eras.dynasties(heading.dynasty)}
+                ctx.era = eras.resolve(heading.dynasty) if len(only) == 1 else None
             ctx.month = None
         elif heading.rank == 1:
             ctx.year, ctx.month = heading.year, None
-            ctx.year_printed = heading.printed
+            ctx.year_printed, ctx.heading_year = heading.printed, heading.year
             ctx.lunar_era = False
             found = _year_at(heading.title, _Context(lunar_eras=ctx.lunar_eras))
             if found:
@@ -581,6 +600,8 @@ class _Reader:
         prev = self.ctx.previous
         if prev is None:
             return year_when(self.ctx.year)
+        if self.stack and self.stack[-1][0].rank == 1:
+            return year_when(self.ctx.year, self.ctx.year_printed)  # an item of the year heading
         # The year is the item above's; the date is not printed on this one.
         return year_when(prev.year if prev.year is not None else self.ctx.year)
 
@@ -715,6 +736,10 @@ def item_title(text: str, limit: int = 40) -> str:
 _TITLE_LINE = re.compile(r"^(?:#{1,6}\s*)?(?P<t>[^，。；：:,]{0,30}(?:大事记|大事志|大事年表|纪事|纪年|灾祥|灾异)[^，。；]{0,12})$")
 
 
+# A 凡例 that says the 民国 years are counted in Chinese months: 民国以来，仍用夏建纪月.
+_REPUBLIC_LUNAR = re.compile(r"民国以来[^。]{0,12}(?:夏建|夏历|农历|阴历|旧历)")
+
+
 def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras: Collection[str] = ()) -> Document:
     """Return the Document of a text that is a 大事记 alone: one section 大事记 holding it all.
 
@@ -723,6 +748,8 @@ def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras:
     """
     if not sources:
         raise LoaderError("no files given")
+    if not lunar_eras and any(_REPUBLIC_LUNAR.search(source.text) for source in sources):
+        lunar_eras = ("民国",)
     lines = [ln for source in sources for ln in source.lines()]
     # A `# source:` comment line heads some exported texts; it is not part of the book.
     lines = [ln for ln in lines if not ln.text.startswith("# source:")]
