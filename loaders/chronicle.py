@@ -181,6 +181,10 @@ def read_date(text: str, ctx: _Context) -> tuple[When, int] | None:
         return When(start, end, DatePrecision.MONTH, ctx.year, ctx.month, printed, ctx.is_lunar(ctx.year)), m.end()
     m = _SAME_YEAR.match(text)
     if m:
+        # 是年三月二十三日: the year of the item above, and a date in it
+        found = _month_and_day(text[m.end() :], ctx, ctx.year, text[: m.end()].rstrip("，,、：: "))
+        if found:
+            return found[0], m.end() + found[1]
         return year_when(ctx.year, ctx.year_printed), m.end()
 
     vague = _vague_era(text, ctx)
@@ -272,6 +276,12 @@ def _year_at(text: str, ctx: _Context) -> tuple[int | None, str, int] | None:
             year = ctx.era.year(n)
             ctx.lunar_era = ctx.era.dynasty in ctx.lunar_eras or ctx.era.name in ctx.lunar_eras
             return year, ctx.era.name + m.group(0), m.end()
+    m = re.match(rf"^(?P<gz>{_GZ})(?P<n>元|[{_CN}]{{1,4}})年", text)
+    if m and ctx.era is not None:
+        # 丁丑三年: the 干支 and the year of the era in force (光绪三年)
+        n = eras.chinese_number(m.group("n"))
+        if n and ctx.era.first + n - 1 <= ctx.era.last + 1:
+            return ctx.era.year(n), ctx.era.name + m.group(0), m.end()
     m = _GZ_YEAR.match(text)
     if m and near is not None:
         year = eras.year_of_ganzhi(m.group("gz"), near)
@@ -386,9 +396,10 @@ def read_heading(text: str, ctx: _Context | None = None) -> Heading | None:
     key = re.sub(r"\s+", "", t)
     if not key or len(key) > 40:
         return None
-    m = re.fullmatch(r"(\d{1,2})月", key)
-    if m and 1 <= int(m.group(1)) <= 12:
-        return Heading(2, key, month=int(m.group(1)))
+    m = re.fullmatch(r"(\d{1,2}|[一二三四五六七八九十]{1,3}|正|冬|腊)月(?:份)?", key)
+    month = _month_number(m.group(1)) if m else None
+    if month and 1 <= month <= 12:
+        return Heading(2, key, month=month)
     if eras.dynasties(key):
         return Heading(0, key, dynasty=key)
     if _YEAR_RANGE.match(key):

@@ -152,7 +152,7 @@ def test_year_headings_in_every_form():
     ]
     assert [(h.rank, h.dynasty) for h in map(read_heading, ["汉", "唐", "宋", "元", "明", "清", "中华民国"])] == [
         (0, "汉"), (0, "唐"), (0, "宋"), (0, "元"), (0, "明"), (0, "清"), (0, "中华民国")]
-    assert read_heading("3 月").month == 3
+    assert [read_heading(t).month for t in ("3 月", "十二月", "正月")] == [3, 12, 1]
     # a line that only begins with a year, and an era year alone, are not headings
     assert read_heading("1958年特大洪水以来最大的一次。") is None
     assert read_heading("四十一年") is None
