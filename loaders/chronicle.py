@@ -155,6 +155,8 @@ class _Context:
     heading_year: int | None = None  # the year of that heading
     lunar_eras: Collection[str] = ()
     lunar_era: bool = False  # the year was given in one of ``lunar_eras``
+    # Under a year heading, 十年 at an item's start is not a year of the era (十年动乱).
+    under_year: bool = False
 
     def is_lunar(self, year: int | None) -> bool:
         return year is not None and (year < 1912 or self.lunar_era)
@@ -177,7 +179,7 @@ def read_date(text: str, ctx: _Context) -> tuple[When, int] | None:
     m = _SAME_MONTH.match(text)
     if m and ctx.month:
         start, end = _month_span(ctx.year, ctx.month, ctx.month)
-        printed = ctx.previous.printed if ctx.previous and ctx.previous.printed else ""
+        printed = ctx.year_printed + text[: m.end()].rstrip("，,、：: ") if ctx.year_printed else ""
         return When(start, end, DatePrecision.MONTH, ctx.year, ctx.month, printed, ctx.is_lunar(ctx.year)), m.end()
     m = _SAME_YEAR.match(text)
     if m:
@@ -197,7 +199,7 @@ def read_date(text: str, ctx: _Context) -> tuple[When, int] | None:
         explicit_year = True
         # an era year may be followed by its 干支: 德祐二年，丙子夏五月
         m = re.match(rf"^[，,]?\s*{_GZ}(?:年|岁)?", text[pos:])
-        if m and not _MONTH_DAY.match(text[pos + m.end() - 2 :]):
+        if m:
             printed += text[pos : pos + m.end()].lstrip("，, ")
             pos += m.end()
     rest = text[pos:]
@@ -246,15 +248,16 @@ def _year_at(text: str, ctx: _Context) -> tuple[int | None, str, int] | None:
         year = -y if m.group("bc") else y
         end = m.end()
         printed = ""
+        inner = None
         if paren:
             printed = m.group(0) + paren.group(0).strip()
             end += paren.end()
             inner = eras.match_era_year(paren.group("inner"), near=year)
-            if inner and inner.era.dynasty == "民国":
-                ctx.lunar_era = inner.era.dynasty in ctx.lunar_eras
         elif year < 1:
             printed = m.group(0)
-        ctx.era = None if year >= 1912 else ctx.era
+        # 1948年（民国37年）: the era in the brackets is in force from here
+        ctx.era = inner.era if inner else (None if year >= 1912 else ctx.era)
+        ctx.lunar_era = bool(inner) and (inner.era.dynasty in ctx.lunar_eras or inner.era.name in ctx.lunar_eras)
         return year, printed, end
     m = _DIGIT_YEAR.match(text)
     if m:
@@ -270,14 +273,14 @@ def _year_at(text: str, ctx: _Context) -> tuple[int | None, str, int] | None:
             end += paren.end()
         return found.year, text[:end].strip(), end
     m = _IMPLIED.match(text)
-    if m and ctx.era is not None:
+    if m and ctx.era is not None and not ctx.under_year:
         n = eras.chinese_number(m.group("n"))
         if n and ctx.era.first + n - 1 <= ctx.era.last + 1:
             year = ctx.era.year(n)
             ctx.lunar_era = ctx.era.dynasty in ctx.lunar_eras or ctx.era.name in ctx.lunar_eras
             return year, ctx.era.name + m.group(0), m.end()
     m = re.match(rf"^(?P<gz>{_GZ})(?P<n>元|[{_CN}]{{1,4}})年", text)
-    if m and ctx.era is not None:
+    if m and ctx.era is not None and not ctx.under_year:
         # 丁丑三年: the 干支 and the year of the era in force (光绪三年)
         n = eras.chinese_number(m.group("n"))
         if n and ctx.era.first + n - 1 <= ctx.era.last + 1:
@@ -322,7 +325,7 @@ def _month_and_day(text: str, ctx: _Context, year: int | None, printed: str) -> 
             hour = _HOUR.match(text[pos + m.end() :])
             if hour and hour.end():
                 # The hour is part of the date as printed, not of the event: 酉正一刻，地动
-                when = replace(when, printed=(shown or head) + hour.group(0).rstrip("，, "))
+                when = replace(when, printed=shown + hour.group(0).rstrip("，, ") if shown else "")
                 return when, pos + m.end() + hour.end()
             return when, pos + m.end()
         start, end = _month_span(year, month, month)
@@ -511,6 +514,7 @@ class _Reader:
             self.top.append(section)
         self.stack.append((heading, section))
         ctx = self.ctx
+        ctx.under_year = heading.rank >= 1
         if heading.rank == 0:
             if heading.dynasty:
                 ctx.dynasty = heading.dynasty
@@ -522,9 +526,7 @@ class _Reader:
             ctx.year, ctx.month = heading.year, None
             ctx.year_printed, ctx.heading_year = heading.printed, heading.year
             ctx.lunar_era = False
-            found = _year_at(heading.title, _Context(lunar_eras=ctx.lunar_eras))
-            if found:
-                _year_at(heading.title, ctx)  # sets the era and lunar flag the heading names
+            _year_at(heading.title, ctx)  # the era and the lunar flag the heading names
             ctx.previous = year_when(heading.year, heading.printed)
         else:
             ctx.month = heading.month
@@ -596,7 +598,8 @@ class _Reader:
                 self._stretch(self.entry, para)
                 return
             if self.stack and self.stack[-1][0].rank >= 1:
-                self._new_item(para, self.ctx.previous or year_when(self.ctx.year), text, inherit=True)
+                # The first words under a year or month heading have no date of their own.
+                self._new_item(para, self._inherited(), text, inherit=True)
                 return
             self._preamble(para, text)
             return
@@ -608,11 +611,14 @@ class _Reader:
         self._stretch(self.entry, para)
 
     def _inherited(self) -> When:
-        prev = self.ctx.previous
-        if prev is None:
-            return year_when(self.ctx.year)
-        if self.stack and self.stack[-1][0].rank == 1:
-            return year_when(self.ctx.year, self.ctx.year_printed)  # an item of the year heading
+        """The date of an item that prints none: its heading's, or the year of the item above."""
+        ctx, prev = self.ctx, self.ctx.previous
+        top = self.stack[-1][0].rank if self.stack else None
+        if top == 2 and ctx.month:
+            start, end = _month_span(ctx.year, ctx.month, ctx.month)
+            return When(start, end, DatePrecision.MONTH, ctx.year, ctx.month, "", ctx.is_lunar(ctx.year))
+        if top == 1 or prev is None:
+            return year_when(ctx.year, ctx.year_printed if top == 1 else "")
         # The year is the item above's; the date is not printed on this one.
         return year_when(prev.year if prev.year is not None else self.ctx.year)
 
@@ -669,13 +675,10 @@ class _Reader:
             entry.paragraphs = [t for t, _, _ in join_paragraphs(parts)] if entry.kind == EntryKind.CHRONICLE else [
                 t for t, _, _ in parts]
             if entry.kind == EntryKind.CHRONICLE:
-                first = entry.paragraphs[0] if entry.paragraphs else ""
-                rest = self._rest.get(id(entry), first)
                 # Titled from the re-joined text: a page break can cut the first clause.
-                own = first[len(first) - len(first.lstrip()) :]
-                head = parts[0][0] if parts else ""
-                rest = rest + own[len(head):] if own.startswith(head) else rest
-                entry.title = item_title(rest)
+                joined, head = entry.paragraphs[0], parts[0][0]
+                tail = joined[len(head) :] if joined.startswith(head) else ""
+                entry.title = item_title(self._rest[id(entry)] + tail)
 
     def _all(self):
         yield from self.loose

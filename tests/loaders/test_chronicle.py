@@ -311,3 +311,16 @@ def test_an_item_that_runs_into_the_next_file_records_both_files():
 def test_the_chronicle_kind_refuses_a_text_without_a_dated_item():
     with pytest.raises(LoaderError, match="no dated 大事记 item"):
         parse_sources([source_from_text("x.txt", "一段没有日期的文字。\n")], "chronicle")
+
+
+def test_undated_words_first_under_a_month_heading_are_an_item_of_that_month():
+    _, _, (march,) = read("3月\n全县开展植树造林活动。\n5日 县委召开全会。\n")
+    assert [(e.date, e.date_end, e.date_precision) for e in march.entries] == [
+        ("2020-03-01", "2020-03-31", "month"),
+        ("2020-03-05", None, "day"),
+    ]
+
+
+def test_ten_years_under_a_year_heading_is_not_an_era_year():
+    _, _, (year,) = read("民国27年（1938年）\n    十年来，县境屡遭水患。\n", year=None)
+    assert [(e.year, e.date_precision, e.date_printed) for e in year.entries] == [(1938, "year", "民国27年（1938年）")]
