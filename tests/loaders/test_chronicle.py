@@ -61,6 +61,14 @@ def test_a_fragment_clause_is_not_the_title():
         "在第42个植树节来临之际，魏都区开展春季义务植树活动，市委常委、纪委书记、监委主任方婷，区领导张书杰、李朝锋、"
         "魏少峰出席。"
     ) == "魏都区开展春季义务植树活动"
+    # a clause that only names who is kept with what they did
+    assert item_title(
+        "许昌学院党委组织部副部长王彦，带领对口帮扶南阳市内乡县街道、社区工作人员一行40余人，到魏都区考察城市基层党建工作。"
+    ) == "许昌学院党委组织部副部长王彦，带领对口帮扶南阳市内乡县街道、社区工作人员一行40余人"
+    # 经济 is not 经 (after): the first clause is the event
+    assert item_title(
+        "经济开发区管理委员会挂牌成立，区内企业、园区、项目的审批服务统一由管委会办理，进一步优化了营商环境。"
+    ) == "经济开发区管理委员会挂牌成立"
 
 
 # -- conventions, a few lines each ---------------------------------------------------
@@ -324,3 +332,23 @@ def test_undated_words_first_under_a_month_heading_are_an_item_of_that_month():
 def test_ten_years_under_a_year_heading_is_not_an_era_year():
     _, _, (year,) = read("民国27年（1938年）\n    十年来，县境屡遭水患。\n", year=None)
     assert [(e.year, e.date_precision, e.date_printed) for e in year.entries] == [(1938, "year", "民国27年（1938年）")]
+
+
+def test_the_sample_yearbooks_fragment_titles_become_the_items_events():
+    corpus = Path(__file__).resolve().parent.parent.parent / "corpus"
+    doc = parse_sources([read_source(corpus / f"weidu-yearbook-2021.part{n}.txt") for n in (1, 2)], "yearbook")
+    titles = {e.line_start: e.title for e in doc.entries() if e.kind == "chronicle"}
+    assert len(titles) == 228
+    assert {n: titles[n] for n in (1656, 1792, 1800, 1906, 1966, 2052, 2056, 2082)} == {
+        1656: "魏都区开展春季义务植树活动",  # was 在第42个植树节来临之际
+        1792: "市人大常委会副主任、区委书记张书杰带队到市军分区和驻许部队慰问",  # 在建军节来临之际
+        1800: "区委常委、区委办公室主任程中山，区人大常委会副主任黄中阳到北大街道办事处学院社区、八一社区等地",
+        1906: "省委常委、郑州市委书记徐立毅，副省长、郑州市市长王新伟带领郑州市党政考察团到许昌市魏都区曹魏古城南大街进行考察",
+        1966: "魏都区“老妈妈志愿服务队”被授予“全国119消防先进集体”荣誉称号",
+        2052: "魏都区共有11家企业成功通过河南省2020年第三批高新技术企业认定",
+        2056: "许昌学院党委组织部副部长王彦，带领对口帮扶南阳市内乡县街道、社区工作人员一行40余人",
+        2082: "魏都区科协邀请“许昌市科普教育基地——许昌口腔医院”的科技志愿者走进健康路小学",  # 由区委组织部牵头
+    }
+    # titles that were events already stay as they were
+    assert titles[1560] == "魏都区召开环境污染防治攻坚警示教育大会"
+    assert titles[1620] == "区委书记张书杰主持召开会议"
