@@ -43,7 +43,7 @@ from .text import Line, Source, join_paragraphs
 _CN = eras.NUMERAL
 _NUM = rf"(?:\d{{1,2}}|[{_CN}]{{1,3}})"  # a month or day number, Arabic or Chinese
 _DASH = r"\s*(?:[~～—－\-–至到]+|——)\s*"
-_GZ = rf"[{eras.STEMS}][{eras.BRANCHES}戍已]"
+_GZ = rf"[{eras.STEMS}已][{eras.BRANCHES}戍已]"  # 已巳, 丙戍: misprints read as 己巳, 丙戌
 
 # A line that is only a printed page number: furniture.py owns page furniture; these
 # are skipped here only so that a page number is never glued into an item.
@@ -214,6 +214,15 @@ def read_date(text: str, ctx: _Context) -> tuple[When, int] | None:
             w = replace(w, printed=ctx.year_printed + shown)
         return w, pos + skip + used
     if explicit_year:
+        m = re.match(rf"^\s*[至到~～—－\-]+\s*(?P<n>[{_CN}]{{1,4}}|\d{{1,4}})年", rest)
+        if m and ctx.era is not None and year is not None:
+            # 十年至十四年: a span of years of the same era
+            n = m.group("n")
+            last = int(n) if n.isdigit() and len(n) >= 3 else ctx.era.year(eras.chinese_number(n) or 0)
+            if last > year:
+                end = year_when(last).date_end
+                return When(year_when(year).date, end, DatePrecision.YEAR, year, None,
+                            printed + m.group(0).strip()), pos + m.end()
         return year_when(year, printed), pos
     m = _XUN_ONLY.match(text)
     if m and ctx.month:
@@ -329,7 +338,16 @@ def _month_and_day(text: str, ctx: _Context, year: int | None, printed: str) -> 
                 return when, pos + m.end() + hour.end()
             return when, pos + m.end()
         start, end = _month_span(year, month, month)
-        return When(start, end, DatePrecision.MONTH, year, month, shown, lunar), pos + m.end()
+        used = pos + m.end()
+        # 六月丁亥, 十一月己未夜: a day named by its 干支 cannot be placed without the
+        # calendar of that year; it is kept in the printed date, the item stays a month.
+        gz = re.match(rf"^{_GZ}日?", text[used:])
+        if gz:
+            hour = _HOUR.match(text[used + gz.end() :])
+            extra = gz.group(0) + (hour.group(0).rstrip("，, ") if hour else "")
+            shown = (shown or head) + extra
+            used += gz.end() + (hour.end() if hour else 0)
+        return When(start, end, DatePrecision.MONTH, year, month, shown, lunar), used
     if season:
         first, last = _SEASONS[season[0]][0], _SEASONS[season[-1]][1]
         start, end = _month_span(year, first, last)

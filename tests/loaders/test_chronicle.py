@@ -352,3 +352,18 @@ def test_the_sample_yearbooks_fragment_titles_become_the_items_events():
     # titles that were events already stay as they were
     assert titles[1560] == "魏都区召开环境污染防治攻坚警示教育大会"
     assert titles[1620] == "区委书记张书杰主持召开会议"
+
+
+def test_a_ganzhi_day_stays_in_the_printed_date_of_a_month_item():
+    _, _, (song,) = read("宋\n　　天圣四年六月丁亥，大水坏官民庐舍。\n　　六年八月已巳，灾毁官舍。\n", year=None)
+    assert [(e.year, e.date, e.date_precision, e.date_printed, e.title) for e in song.entries] == [
+        (1026, "1026-06-01", "month", "天圣四年六月丁亥", "大水坏官民庐舍"),
+        (1028, "1028-08-01", "month", "天圣六年八月已巳", "灾毁官舍"),  # 已巳, misprinted for 己巳
+    ]
+
+
+def test_a_span_of_era_years_spans_them_all():
+    _, _, (qing,) = read("清\n　　顺治九年，修城。\n　　十年至十四年，郡邑虎患甚多。\n", year=None)
+    entry = qing.entries[1]
+    assert (entry.date, entry.date_end, entry.date_precision, entry.date_printed, entry.title) == (
+        "1653-01-01", "1657-12-31", "year", "顺治十年至十四年", "郡邑虎患甚多")
