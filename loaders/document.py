@@ -102,10 +102,16 @@ class Entry:
     tables: list[Table] = field(default_factory=list)
     untitled: bool = False  # the title was lost in the source; ``title`` is made up
     kicker: str = ""  # a newspaper headline's kicker (引题), printed above it
+    alt_titles: list[str] = field(default_factory=list)  # other spellings: the TOC's where the body differs
 
     @property
     def text(self) -> str:
         return "\n".join(self.paragraphs)
+
+    def end_at(self, line) -> None:
+        """Make ``line`` (a ``text.Line``) the entry's last line, naming its file if it is another."""
+        self.line_end = line.number
+        self.source_file_end = line.file if line.file != self.source_file else ""
 
 
 @dataclass

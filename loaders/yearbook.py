@@ -21,6 +21,7 @@ from difflib import SequenceMatcher
 
 from .chronicle import read_chronicle
 from .document import Appointment, Caption, Document, Entry, EntryKind, LoaderError, LoadWarning, Section
+from .headings import vertical_run
 from .text import Line, Source, is_complete, join_paragraphs, squeeze
 
 # ---------------------------------------------------------------------------
@@ -37,6 +38,16 @@ _LEADER_TAIL = re.compile(r"[\s.…·•]+$")
 def _key(text: str) -> str:
     """Return the comparison key of a title: letters, digits and CJK only."""
     return re.sub(r"[^0-9A-Za-z\u3400-\u9fff]", "", text)
+
+
+def _keep_spelling(obj, other: str) -> None:
+    """Keep the TOC's or the body's spelling of a title on the section or entry titled with the other.
+
+    The 目录 and the body do not always agree (推进队伍政治教育建设 / 【推进队伍政治建设】);
+    a reader searching for either spelling, or an editor comparing them, needs both.
+    """
+    if other and _key(other) != _key(obj.title) and other not in obj.alt_titles:
+        obj.alt_titles.append(other)
 
 
 def _similar(a: str, b: str) -> float:
@@ -277,12 +288,15 @@ def _names(text: str) -> list[str] | None:
 _BYLINE_ONE = re.compile(r"^[（(]([^()（）]+)[）)]$")
 _BYLINE_OPEN = re.compile(r"^[（(]([^()（）]+)$")
 _BYLINE_CLOSE = re.compile(r"^([^()（）]+)[）)]$")
+# A byline set at the end of the section's last paragraph: …摄影活动。（邵开放）
+_BYLINE_INLINE = re.compile(r"^(?P<text>.*[。！？”])\s*[（(](?P<names>[^()（）]+)[）)]$")
 
 
 @dataclass
 class _Marks:
     captions: dict[int, tuple[Caption, int]] = field(default_factory=dict)  # first idx → caption, last idx
     bylines: dict[int, tuple[list[str], int]] = field(default_factory=dict)  # first idx → names, last idx
+    inline: dict[int, tuple[str, list[str]]] = field(default_factory=dict)  # idx → text without it, names
     dropped: set[int] = field(default_factory=set)
 
 
@@ -318,6 +332,10 @@ def _mark(body: list[Line], warnings: list[LoadWarning]) -> _Marks:
             if m2 and _names(m.group(1) + " " + m2.group(1)):
                 marks.bylines[i] = (_names(m.group(1) + " " + m2.group(1)), j)
                 continue
+        m = _BYLINE_INLINE.match(t)
+        if m and _names(m.group("names")):
+            marks.inline[i] = (m.group("text"), _names(m.group("names")))
+            continue
         credit = _credit(t) if len(t) < 120 else None
         if credit is None:
             continue
@@ -345,7 +363,10 @@ _DAY = re.compile(
     r"(?:\s*[~～—－\-–至]+\s*(?:(?P<month2>\d{1,2})\s*月\s*)?(?P<day2>\d{1,2}))?\s*日\s*(?P<rest>.*)$"
 )
 _SAME_DAY = re.compile(r"^(?P<word>是日|同日|是月|本月)\s*(?P<rest>.*)$")
-_SPEECH_DATE = re.compile(r"^[（(]\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^）)]*[）)]$")
+# (2020年4月29日,根据录音整理): what follows the date is a note on the text.
+_SPEECH_DATE = re.compile(
+    r"^[（(]\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?P<note>[^）)]*)[）)]$"
+)
 _OCCASION = re.compile(r"^——\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(.*)$")
 _SPEAKER = re.compile(
     r"^(?P<title>[\u4e00-\u9fff、]{2,20})\s+(?P<name>[\u4e00-\u9fff](?:\s?[\u4e00-\u9fff]){1,2})$"
@@ -477,6 +498,8 @@ class _Body:
         self.year = year
         self.doc = doc
         self.marks = _mark(body, doc.warnings)
+        for i, (text, _) in self.marks.inline.items():
+            self.text[i] = text
         self.next_cat = 0
         self.cat: _Category | None = None
         self.section: Section | None = None
@@ -526,7 +549,11 @@ class _Body:
             if self._skippable(i):
                 i += 1
                 continue
-            i = self._step(i)
+            step = self._step(i)
+            for j in range(i, step):
+                if j in self.marks.inline:
+                    self._byline(self.marks.inline[j][1])
+            i = step
         self._read_chronicle()
         for caption in self.pending_captions:
             file = self.lines[0].file if self.lines else ""
@@ -574,26 +601,21 @@ class _Body:
             # An organisation may share a 类目's name (中共魏都区委), but a 类目
             # heading is never followed by a title-and-name line.
             return None
-        run, last = [self.text[i]], i
+        run = [self.text[i]]
         if len(_key(self.text[i])) <= 4:
-            # One to four characters a line, a blank line at most between them.
-            j = i + 1
-            while j < len(self.text) and j - last <= 2:
-                t = self.text[j]
-                if j in self.marks.captions or j in self.marks.bylines or j in self.marks.dropped:
-                    break
-                if t:
-                    if not (_heading_like(t) and len(_key(t)) <= 4):
-                        break
-                    run.append(t)
-                    last = j
-                j += 1
+            run, _ = vertical_run(
+                self.text,
+                i,
+                piece=lambda t: _heading_like(t) and len(_key(t)) <= 4,
+                stop=lambda j: j in self.marks.captions or j in self.marks.bylines or j in self.marks.dropped,
+            )
         for n, cat in enumerate(candidates):
             score, k = max((_similar("".join(run[:k]), cat.title), -k) for k in range(1, len(run) + 1))
             if score >= 0.75:
                 if n:
                     self.doc.warn(f"类目 {candidates[0].title} not found in the body", self.lines[i])
                 self._open_category(self.next_cat + n, i)
+                _keep_spelling(cat.section, _tidy("".join(run[:-k])))
                 end = i
                 for _ in range(-k - 1):
                     end = self._next(end)
@@ -669,15 +691,19 @@ class _Body:
         raw = self.raw[id(entry)]
         if heading:
             raw.keep.add(len(raw.parts))
-        raw.parts.append((text, self.lines[i].number, self.lines[i].number))
-        if self.lines[i].file == entry.source_file:
-            entry.line_end = max(entry.line_end, self.lines[i].number)
+        ln = self.lines[i]
+        raw.parts.append((text, ln.number, ln.number))
+        # Lines come in reading order: one in another file than the entry's last line
+        # is in a later file of the volume.
+        if ln.file != (entry.source_file_end or entry.source_file) or ln.number > entry.line_end:
+            entry.end_at(ln)
 
     def _titled_entry(self, i: int, title: str, first: str):
         k = self._match(title)
         if k is not None:
             parent = self._toc_parent(k)
             entry = self._new_entry(title, EntryKind.ENTRY, i, parent, self.cat.items[k].page)
+            _keep_spelling(entry, self.cat.items[k].title)
             self._claim(k, entry, parent)
             self.section = parent
         else:
@@ -720,11 +746,13 @@ class _Body:
                 section = Section(
                     item.title, 2, item.page, line=self.lines[i].number, source_file=self.lines[i].file
                 )
+                _keep_spelling(section, title)
                 self._claim(k, section, self.cat.section)
                 self.section, self.entry = section, None
                 return i + 1
             parent = self._toc_parent(k)
             entry = self._new_entry(item.title, EntryKind.ENTRY, i, parent, item.page)
+            _keep_spelling(entry, title)
             self.narrative.add(id(entry))
             self._claim(k, entry, parent)
             self.section = parent
@@ -790,6 +818,7 @@ class _Body:
         title = _tidy(self.text[i])
         speaker = speaker_title = subtitle = ""
         date = None
+        notes = []
         j = i
         for _ in range(3):
             n = self._next(j)
@@ -802,6 +831,9 @@ class _Body:
                 date = _iso(*map(int, m_occ.group(1, 2, 3)))
             elif m_date:
                 date = _iso(*map(int, m_date.group(1, 2, 3)))
+                note = m_date.group("note").strip(" ,，、;；")
+                if note:
+                    notes.append(note)
             elif m_sp and not speaker:
                 speaker, speaker_title = squeeze(m_sp.group("name")), m_sp.group("title")
             else:
@@ -818,13 +850,14 @@ class _Body:
         entry = self._new_entry(title, EntryKind.SPEECH, i, self.cat.section, page)
         if k is not None:
             self._claim(k, entry, self.cat.section)
-        entry.speaker, entry.speaker_title, entry.subtitle, entry.date = (
+        entry.speaker, entry.speaker_title, entry.subtitle, entry.date, entry.notes = (
             speaker,
             speaker_title,
             subtitle,
             date,
+            notes,
         )
-        entry.line_end = self.lines[j].number
+        entry.end_at(self.lines[j])
         return j + 1
 
     # -- 大事记 ------------------------------------------------------------------

@@ -10,6 +10,8 @@ from loaders.document import EntryKind
 from loaders.plaintext import UNTITLED, is_heading, parse
 from loaders.text import Source, source_from_text
 
+from .sources import cut
+
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 TEXT = """魏都区概况
@@ -33,12 +35,13 @@ TEXT = """魏都区概况
 def test_paragraphs_are_grouped_under_their_headings():
     document = parse([source_from_text("note.txt", TEXT)])
     assert document.kind == "text"
-    assert [(s.title, s.level, [e.paragraphs for e in s.entries]) for s in document.sections] == [
+    assert [(s.title, s.level, [e.paragraphs for e in s.entries]) for s in document.walk()] == [
         ("魏都区概况", 1, [["魏都区地处许昌市中心城区，是许昌市的政治、经济、文化中心。"]]),
         ("第一章 历史沿革", 1, []),
-        ("一、建置", 1, [["魏都区古称许，东汉末年为曹魏都城。"]]),
-        ("二、区划调整", 1, [["2020年，全区辖12个街道办事处。"]]),
+        ("一、建置", 2, [["魏都区古称许，东汉末年为曹魏都城。"]]),
+        ("二、区划调整", 2, [["2020年，全区辖12个街道办事处。"]]),
     ]
+    assert [s.title for s in document.sections] == ["魏都区概况", "第一章 历史沿革"]
     entries = list(document.entries())
     assert {e.kind for e in entries} == {EntryKind.TEXT}
     assert [(e.title, e.line_start, e.line_end) for e in entries] == [
@@ -94,3 +97,18 @@ def test_every_corpus_file_loads_as_text_without_losing_a_line(path):
         line for line in source_lines if re.sub(r"\s", "", line) not in kept and "bookmark" not in line
     ]
     assert missing == []
+
+
+def test_a_text_cut_between_two_files_names_the_file_of_its_last_line():
+    # The 长葛 speeches cut after line 60, inside the part headed 三、聚焦目标任务… (line 39).
+    doc = parse(cut(CORPUS / "changge-speeches-2020-2021.txt", 60))
+    spanning = [(e.title, e.source_file, e.line_start, e.source_file_end, e.line_end) for e in doc.entries() if e.source_file_end]
+    assert spanning == [
+        (
+            "三、聚焦目标任务，奋力在社会主义现代化建设中走在前列",
+            "changge-speeches-2020-2021-a.txt",
+            39,
+            "changge-speeches-2020-2021-b.txt",
+            19,
+        )
+    ]
