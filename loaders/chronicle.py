@@ -52,11 +52,12 @@ from .dates import (
     year_when,
 )
 from .document import DatePrecision, Document, Entry, EntryKind, LoaderError, Section
+from .furniture import clean_sources, page_number
 from .text import Line, Source, join_paragraphs
 
-# A line that is only a printed page number: furniture.py owns page furniture; these
-# are skipped here only so that a page number is never glued into an item.
-_PAGE_NUMBER = re.compile(r"^\s*(?:[Pp]\.?\s*\d{1,4}|[-—－]\s*\d{1,4}\s*[-—－]|第\s*\d{1,4}\s*页|\d{1,4})\s*$")
+# A line that is only a number: a page number furniture.py did not take (the caller
+# may not have cleaned its lines). Never glued into an item.
+_BARE_NUMBER = re.compile(r"^\d{1,4}$")
 _NOTE_HEAD = re.compile(r"^[【\[](?P<what>注|校|按|注释|校记|附注)[】\]]\s*")
 _NOTE_ITEM = re.compile(r"^\d{1,2}\s*[.．、]\s*\S")
 
@@ -81,7 +82,7 @@ def _paragraphs(lines: list[Line], wrapped: bool) -> list[_Para]:
     for line in lines:
         raw = line.text.rstrip()
         text = raw.strip()
-        if not text or _PAGE_NUMBER.match(text):
+        if not text or _BARE_NUMBER.match(text) or page_number(text) is not None:
             if not text:
                 out.append(None)  # a paragraph break
             continue
@@ -408,10 +409,10 @@ def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras:
         raise LoaderError("no files given")
     if not lunar_eras and any(_REPUBLIC_LUNAR.search(source.text) for source in sources):
         lunar_eras = ("民国",)
-    lines = [ln for source in sources for ln in source.lines()]
-    # A `# source:` comment line heads some exported texts; it is not part of the book.
-    lines = [ln for ln in lines if not ln.text.startswith("# source:")]
     doc = Document(kind="chronicle")
+    # Page numbers, `# source:` comments and web furniture are blanked, pages kept.
+    cleaned = clean_sources(sources, doc.warn)
+    lines = cleaned.lines
     start = next((i for i, ln in enumerate(lines) if ln.text.strip()), None)
     if start is None:
         raise LoaderError("file is empty", file=sources[0].name)
@@ -428,6 +429,10 @@ def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras:
     top = Section(title, 1, line=section_line.number, source_file=section_line.file, entries=loose,
                   children=sections)
     doc.sections = [top]
+    for section in top.walk():
+        section.page = cleaned.pages.get((section.source_file, section.line))
+        for entry in section.entries:
+            entry.page = cleaned.pages.get((entry.source_file, entry.line_start))
     if not any(e.kind == EntryKind.CHRONICLE for e in doc.entries()):
         raise LoaderError("no dated 大事记 item found", file=sources[0].name)
     return doc

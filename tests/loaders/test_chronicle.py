@@ -238,6 +238,8 @@ def test_a_yearbook_chronicle_for_one_year():
     ]
     march = top.children[1].entries
     assert march[3].title == "县文联组织书画家走进青石镇"  # not 由县委宣传部牵头
+    # P. 20 is furniture: no item's text, but the page of the items after it
+    assert [e.page for e in march] == [None, None, None, 20, 20]
     broken = top.children[2].entries[1]
     assert (broken.paragraphs, broken.line_end) == (["15日~16日 全省县域经济观摩会在青石县召开。"], 41)
 
