@@ -24,13 +24,16 @@ _GZ = rf"[{eras.STEMS}已][{eras.BRANCHES}戍已]"  # 已巳, 丙戍: misprints 
 MARKDOWN = re.compile(r"^\s*#{1,6}\s+")
 
 _SAME_DAY = re.compile(r"^(?:是日|同日|当日|当天|△|▲)\s*[，,、：:]?\s*")
-_SAME_MONTH = re.compile(r"^(?:是月|该月|本月|当月)\s*[，,、：:]?\s*")
-_SAME_YEAR = re.compile(r"^(?:是年|本年|年内|是岁|全年|当年)\s*[，,、：:]?\s*")
+_SAME_MONTH = re.compile(r"^(?:是月|该月|本月|当月|同月)\s*[，,、：:]?\s*")
+_SAME_YEAR = re.compile(r"^(?:是年|本年|年内|是岁|全年|当年|同年|年初|年中|年底|年末)\s*[，,、：:]?\s*")
+# 上半年 / 下半年: items of the year whose dates span its half
+_HALF_YEAR = re.compile(r"^(?:是年|本年|当年)?(?P<half>上|下)半年\s*[，,、：:]?\s*")
 _SEASONS = {"春": (1, 3), "夏": (4, 6), "秋": (7, 9), "冬": (10, 12)}
 # A season opens an item however it goes on (夏秋白喉流行, 春二月, 冬，…), except in the
 # few words where it is not a season: 春节 is a day, 夏邑 a county.
 _SEASON = re.compile(r"^(?:是)?(?P<s>[春夏秋冬]{1,2})(?:季|天)?(?!节|联|晚|运|邑|至|分)")
-_XUN = {"上旬": (1, 10), "中旬": (11, 20), "下旬": (21, 31), "初": (1, 10), "中": (11, 20), "底": (21, 31),
+_XUN = {"上旬": (1, 10), "中旬": (11, 20), "下旬": (21, 31), "上中旬": (1, 20), "中下旬": (11, 31),
+        "初": (1, 10), "中": (11, 20), "底": (21, 31),
         "末": (21, 31)}
 _MONTH_NAMES = {"正": 1, "冬": 11, "腊": 12}
 _MONTH = rf"(?P<leap>闰)?(?P<month>\d{{1,2}}|[{_CN}]{{1,3}}|正|冬|腊)\s*月"
@@ -38,13 +41,13 @@ _MONTH = rf"(?P<leap>闰)?(?P<month>\d{{1,2}}|[{_CN}]{{1,3}}|正|冬|腊)\s*月"
 _MONTH_DAY = re.compile(
     rf"^{_MONTH}(?:\s*(?P<day>\d{{1,2}}(?=\s*日|{_DASH})|初?[{_CN}]{{1,3}}|朔|望|既望|晦)\s*日?"
     rf"(?:{_DASH}(?:(?P<month2>\d{{1,2}}|[{_CN}]{{1,3}})\s*月\s*)?(?P<day2>初?{_NUM})\s*日?)?"
-    rf"|\s*(?P<xun>上旬|中旬|下旬|(?:初|中|底|末)(?=[，,、；;。\s]|$)))?"
+    rf"|\s*(?P<xun>上中旬|中下旬|上旬|中旬|下旬|(?:初|中|底|末)(?=[，,、；;。\s]|$)))?"
 )
 _DAY_ONLY = re.compile(
     rf"^(?P<day>\d{{1,2}}|初{_NUM})\s*日(?:{_DASH}(?P<day2>\d{{1,2}}|初?{_NUM})\s*日?)?"
     rf"|^(?P<d1>\d{{1,2}}){_DASH}(?P<d2>\d{{1,2}})\s*日"
 )
-_XUN_ONLY = re.compile(r"^(?P<xun>上旬|中旬|下旬)")
+_XUN_ONLY = re.compile(r"^(?P<xun>上中旬|中下旬|上旬|中旬|下旬)")
 _MODERN_YEAR = re.compile(r"^(?:(?P<bc>公元前|前)|(?P<ad>公元))?(?P<y>\d{1,4})\s*年")
 _DIGIT_YEAR = re.compile(r"^(?P<y>[〇零○一二三四五六七八九]{4})年")
 _IMPLIED = re.compile(rf"^(?P<n>元|[{_CN}]{{1,4}}|\d{{1,2}})年")
@@ -54,7 +57,7 @@ _ERA_INSIDE = re.compile(r"[\u4e00-\u9fff]+(?:元|[〇零○一二三四五六�
 SEPARATOR = re.compile(r"^[\s，,、：:]+")
 _HOUR = re.compile(
     rf"^(?:(?:[{eras.BRANCHES}戍已][正初]?(?:[一二三四]刻|刻|时)|午时|子夜|昧爽|黎明|傍晚|凌晨|上午|下午|夜"
-    r"(?:[一二三四五]更尽?)?)+[，,]?)?"
+    r"(?:[一二三四五]更尽?)?|(?:早|晚|午)(?:上|间)?(?=[，,]))+[，,]?)?"
 )
 _LUNAR_SAID = re.compile(r"农历|阴历|夏历|旧历")
 _SOLAR_SAID = re.compile(r"阳历|公历|新历")
@@ -151,6 +154,11 @@ def read_date(text: str, ctx: DateContext) -> tuple[When, int] | None:
         start, end = month_span(ctx.year, ctx.month, ctx.month)
         printed = ctx.year_printed + text[: m.end()].rstrip("，,、：: ") if ctx.year_printed else ""
         return When(start, end, DatePrecision.MONTH, ctx.year, ctx.month, printed, ctx.is_lunar(ctx.year)), m.end()
+    m = _HALF_YEAR.match(text)
+    if m and ctx.year is not None:
+        first, last = (1, 6) if m.group("half") == "上" else (7, 12)
+        start, end = month_span(ctx.year, first, last)
+        return When(start, end, DatePrecision.YEAR, ctx.year, None, ctx.year_printed), m.end()
     m = _SAME_YEAR.match(text)
     if m:
         # 是年三月二十三日: the year of the item above, and a date in it

@@ -369,3 +369,18 @@ def test_a_span_of_era_years_spans_them_all():
     entry = qing.entries[1]
     assert (entry.date, entry.date_end, entry.date_precision, entry.date_printed, entry.title) == (
         "1653-01-01", "1657-12-31", "year", "顺治十年至十四年", "郡邑虎患甚多")
+
+
+def test_more_spans_of_modern_chronicles():
+    _, _, (year,) = read(
+        "2015年\n3月中下旬 全县开展春季防火检查。\n同月 县城新建公厕10座。\n上半年 全县招商引资5亿元。\n"
+        "年底 全县通村公路全部硬化。\n5月4日晚，县委召开紧急会议。\n",
+        year=None,
+    )
+    assert [(e.date, e.date_end, e.date_precision, e.title) for e in year.entries] == [
+        ("2015-03-11", "2015-03-31", "xun", "全县开展春季防火检查"),
+        ("2015-03-01", "2015-03-31", "month", "县城新建公厕10座"),
+        ("2015-01-01", "2015-06-30", "year", "全县招商引资5亿元"),
+        ("2015-01-01", "2015-12-31", "year", "全县通村公路全部硬化"),
+        ("2015-05-04", None, "day", "县委召开紧急会议"),
+    ]
