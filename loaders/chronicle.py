@@ -139,7 +139,10 @@ class _Reader:
         self.stack: list[tuple[Heading, Section]] = []
         self.entry: Entry | None = None
         self.parts: dict[int, list[tuple[str, int, int]]] = {}
-        self.notes: list | None = None  # an open 【注】 block: the entry it annotates
+        # An open 【注】/【校】 block: the entry its notes go to, and whether its lines are
+        # notes even when they are not numbered (after a bare 【校】 heading line).
+        self.notes: Entry | None = None
+        self.notes_unnumbered = False
         self.aside: Entry | None = None  # an undated block after a sub-heading (a list)
         self.warned_undated = False
         self._rest: dict[int, str] = {}  # entry → its first paragraph after the date
@@ -194,7 +197,7 @@ class _Reader:
         m = _NOTE_HEAD.match(text)
         if para.after_blank:
             self.notes = None  # a note block ends at a blank line
-        if m or (self.notes is not None and (_NOTE_ITEM.match(text) or self.notes[1])):
+        if m or (self.notes is not None and (_NOTE_ITEM.match(text) or self.notes_unnumbered)):
             self._note(para, bool(m), m.end() if m else 0)
             return
         self.notes = None
@@ -208,19 +211,14 @@ class _Reader:
 
     def _note(self, para: _Para, opens: bool, skip: int) -> None:
         """A 【注】/【校】 block: notes on the item above, never items themselves."""
-        target = self.entry or (self._home()[-1] if self._home() else None)
         rest = para.text[skip:].strip()
         if opens:
-            # Lines after 【校】 are the note itself even when they are not numbered.
-            self.notes = [target, not rest]
-        if target is None:
-            target = self._preamble(para)
-            self.notes[0] = target
+            home = self._home()
+            self.notes = self.entry or (home[-1] if home else None) or self._preamble(para)
+            self.notes_unnumbered = not rest
         if rest:
-            target.notes.append(rest)
-            if opens:
-                self.notes[1] = False
-        self._stretch(target, para)
+            self.notes.notes.append(rest)
+        self._stretch(self.notes, para)
 
     def _undated(self, para: _Para) -> None:
         text = para.text

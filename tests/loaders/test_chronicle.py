@@ -202,6 +202,9 @@ def test_notes_go_to_the_item_they_follow_and_are_not_items():
                           "　　庆历三年，诏天下修学校。\n", year=None)
     assert [(e.year, e.notes) for e in song.entries] == [(1025, ["1.市田饩士：买田地给养诸生。"]), (1043, [])]
     assert (song.entries[0].line_start, song.entries[0].line_end) == (2, 5)
+    # after a bare 【校】 line, its unnumbered line is the note
+    _, _, (song,) = read("宋\n　　天圣三年，建学馆。\n　　【校】\n　　旧本“学馆”作“学官”。\n\n　　庆历三年，修学校。\n", year=None)
+    assert [(e.year, e.notes) for e in song.entries] == [(1025, ["旧本“学馆”作“学官”。"]), (1043, [])]
 
 
 # -- the fixtures: one text per layout ---------------------------------------------------
