@@ -856,6 +856,7 @@ class _Body:
             title = _tidy(raw)
         entry = self._new_entry(title, EntryKind.SPEECH, i, self.cat.section, page)
         if k is not None:
+            _keep_spelling(entry, _tidy(self.text[i]))
             self._claim(k, entry, self.cat.section)
         entry.speaker, entry.speaker_title, entry.subtitle, entry.date, entry.notes = (
             speaker,

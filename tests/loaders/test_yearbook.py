@@ -926,11 +926,13 @@ def test_the_note_on_a_speech_date_line_is_kept(volume):
 
 def test_toc_and_body_spellings_that_differ_are_both_kept(volume):
     # an 【】 条目 is titled as the body prints it; the TOC's spelling is its alternative
-    assert [(e.title, e.alt_titles, e.line_start) for e in volume.entries() if e.alt_titles] == [
+    assert [(e.title, e.alt_titles, e.line_start) for e in volume.entries() if e.alt_titles and e.kind == "entry"] == [
         ("公务用车管理", ["公务车管理"], 594),
         ("多措并举宣传“豫事办”", ["多策并举宣传“豫事办”"], 659),
         ("推进队伍政治建设", ["推进队伍政治教育建设"], 1155),
     ]
+    # a speech, as the TOC prints it; part 1 line 1149 lost 上的 in the layout
+    assert [e.alt_titles for e in volume.sections[0].entries] == [[], ["在区委十四届九次全会暨全区领导干部会议讲话"], [], []]
     # a heading is titled as the TOC prints it; the body's misprint is its alternative
     assert [(s.title, s.level, s.alt_titles) for s in volume.walk() if s.alt_titles] == [
         ("中共魏都区委", 1, ["中共魏都区区委"]),
