@@ -87,6 +87,9 @@ class Entry:
     date_precision: str | None = None
     date_printed: str = ""  # the date as printed, where it is not a plain modern one: 民国27年（1938年）3月
     lunar: bool = False  # month and day are of the Chinese calendar, kept as printed
+    # The Gregorian year of a dated item, also where ``date`` cannot hold it: years
+    # before the common era are negative and historical (公元前651年 is -651).
+    year: int | None = None
     # The file of ``line_end`` when the entry runs on into the next file of the volume.
     source_file_end: str = ""
     notes: list[str] = field(default_factory=list)  # footnotes, 根据录音整理 and other notes on the text

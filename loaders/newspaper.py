@@ -25,6 +25,7 @@ import re
 from collections import Counter
 
 from .document import Caption, Document, Entry, EntryKind, LoaderError, Section
+from .furniture import clean_sources
 from .text import Line, Source, is_complete, join_paragraphs, squeeze
 
 SECTION_TITLE = "版面"
@@ -50,7 +51,8 @@ _MAX_HEADLINE = 40
 def parse(sources: list[Source], year: int | None = None, *, year_covered: int | None = None) -> Document:
     """Return the page as one section of articles; ``year`` (else the text's, else
     ``year_covered``) dates the datelines."""
-    lines = [line for source in sources for line in source.lines() if line.text.strip()]
+    noticed = Document(kind="newspaper")  # furniture warnings, until the document is made
+    lines = [line for line in clean_sources(sources, noticed.warn).lines if line.text.strip()]
     name = sources[0].name if sources else ""
     year = year or _year_named_most(lines) or year_covered
     articles = _articles(lines)
@@ -61,7 +63,7 @@ def parse(sources: list[Source], year: int | None = None, *, year_covered: int |
     for article in articles:
         article.date = _date(article, year)
     section = Section(SECTION_TITLE, level=1, entries=articles, line=lines[0].number, source_file=name)
-    doc = Document(kind="newspaper", sections=[section])
+    doc = Document(kind="newspaper", sections=[section], warnings=noticed.warnings)
     if not year:
         doc.warn("no year in the text: article dates left empty", file=sources[0].name)
     return doc

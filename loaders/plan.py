@@ -26,6 +26,7 @@ import re
 from collections import Counter
 
 from .document import Document, Entry, EntryKind, LoaderError, Section, Table
+from .furniture import strip_sources
 from .text import Line, Source, squeeze
 
 # Word-processor anchors: [bookmark: _Toc9549], and a footnote's reference mark.
@@ -48,12 +49,15 @@ _CELL, _EMPTY, _BLANK = "cell", "empty", "blank"
 def parse(sources: list[Source], *, year_covered: int | None = None) -> Document:
     """Return the plan's 前言 and 章 as sections, their 节 as entries, tables attached."""
     sections: list[Section] = []
+    doc = Document(kind="plan")
+    sources, _ = strip_sources(sources, doc.warn)
     for source in sources:
         _parse_source(source, sections)
     if not any(_CHAPTER.match(s.title) or s.title == "前言" for s in sections):
         name = sources[0].name if sources else ""
         raise LoaderError("no chapter found: expected headings like 前言, 第一章 … and 第一节 …", file=name)
-    return Document(kind="plan", sections=sections)
+    doc.sections = sections
+    return doc
 
 
 def _parse_source(source: Source, sections: list[Section]) -> None:

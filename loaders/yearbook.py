@@ -19,7 +19,9 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from .chronicle import read_chronicle
 from .document import Appointment, Caption, Document, Entry, EntryKind, LoaderError, LoadWarning, Section
+from .headings import vertical_run
 from .text import Line, Source, is_complete, join_paragraphs, squeeze
 
 # ---------------------------------------------------------------------------
@@ -361,10 +363,6 @@ _DAY = re.compile(
     r"(?:\s*[~～—－\-–至]+\s*(?:(?P<month2>\d{1,2})\s*月\s*)?(?P<day2>\d{1,2}))?\s*日\s*(?P<rest>.*)$"
 )
 _SAME_DAY = re.compile(r"^(?P<word>是日|同日|是月|本月)\s*(?P<rest>.*)$")
-_ITEM_PREFIX = re.compile(
-    r"^(?:(?:\d{1,2}\s*月\s*)?\d{1,2}\s*日?(?:\s*[~～—－\-–至]+\s*(?:\d{1,2}\s*月\s*)?\d{1,2})?\s*日|是日|同日|是月|本月)\s*"
-)
-_MONTH = re.compile(r"^(\d{1,2})\s*月$")
 # (2020年4月29日,根据录音整理): what follows the date is a note on the text.
 _SPEECH_DATE = re.compile(
     r"^[（(]\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?P<note>[^）)]*)[）)]$"
@@ -514,8 +512,7 @@ class _Body:
         self.narrative: set[int] = set()  # entries of untitled narrative (综述, 专记 articles)
         self.titled: set[int] = set()  # entries of 【标题】 条目
         self.body_sections: list[tuple[_Category, float, Section, Section]] = []
-        self.month: int | None = None
-        self.date: tuple[str | None, str | None] = (None, None)
+        self.chronicle: list[int] = []  # the 大事记's lines, read at once by chronicle.py
 
     # -- navigation ---------------------------------------------------------
 
@@ -557,6 +554,7 @@ class _Body:
                 if j in self.marks.inline:
                     self._byline(self.marks.inline[j][1])
             i = step
+        self._read_chronicle()
         for caption in self.pending_captions:
             file = self.lines[0].file if self.lines else ""
             self.doc.warnings.append(
@@ -603,20 +601,14 @@ class _Body:
             # An organisation may share a 类目's name (中共魏都区委), but a 类目
             # heading is never followed by a title-and-name line.
             return None
-        run, last = [self.text[i]], i
+        run = [self.text[i]]
         if len(_key(self.text[i])) <= 4:
-            # One to four characters a line, a blank line at most between them.
-            j = i + 1
-            while j < len(self.text) and j - last <= 2:
-                t = self.text[j]
-                if j in self.marks.captions or j in self.marks.bylines or j in self.marks.dropped:
-                    break
-                if t:
-                    if not (_heading_like(t) and len(_key(t)) <= 4):
-                        break
-                    run.append(t)
-                    last = j
-                j += 1
+            run, _ = vertical_run(
+                self.text,
+                i,
+                piece=lambda t: _heading_like(t) and len(_key(t)) <= 4,
+                stop=lambda j: j in self.marks.captions or j in self.marks.bylines or j in self.marks.dropped,
+            )
         for n, cat in enumerate(candidates):
             score, k = max((_similar("".join(run[:k]), cat.title), -k) for k in range(1, len(run) + 1))
             if score >= 0.75:
@@ -631,6 +623,7 @@ class _Body:
         return None
 
     def _open_category(self, n: int, i: int):
+        self._read_chronicle()
         self._flush_unsigned()
         cat = self.cats[n]
         self.next_cat = n + 1
@@ -871,60 +864,42 @@ class _Body:
     # -- 大事记 ------------------------------------------------------------------
 
     def _chronicle(self, i: int) -> int:
-        t, ln = self.text[i], self.lines[i]
-        m = _MONTH.match(t)
-        if m:
-            self.month = int(m.group(1))
-            title = f"{self.month}月"
-            k = self._match(title)
-            section = Section(
-                title,
-                2,
-                self.cat.items[k].page if k is not None else None,
-                line=ln.number,
-                source_file=ln.file,
-            )
+        self.chronicle.append(i)
+        return i + 1
+
+    def _read_chronicle(self):
+        """Read the 大事记 lines gathered so far with the shared reader, and hang its
+        month sections where the TOC lists them."""
+        if not self.chronicle:
+            return
+        lines: list[Line] = []
+        for n, i in enumerate(self.chronicle):
+            if n and i != self.chronicle[n - 1] + 1:
+                lines.append(Line(self.lines[i].file, self.lines[i].number - 1, ""))
+            lines.append(self.lines[i])
+        self.chronicle = []
+        loose, sections = read_chronicle(lines, self.doc, year=self.year, level=2)
+        for entry in loose:
+            self._own(entry, self.cat.section)
+        for section in sections:
+            k = self._match(section.title)
             if k is not None:
+                section.page = self.cat.items[k].page
                 self._claim(k, section, self.cat.section)
             else:
                 self.body_sections.append((self.cat, self.cat.pointer - 0.5, section, self.cat.section))
-            self.section, self.entry = section, None
-            return i + 1
-        date = self._item_date(t, ln)
-        if date is None:
-            self._paragraph(i, t)  # the rest of the day item above
-            return i + 1
-        entry = self._new_entry(_short_title(date[2]), EntryKind.CHRONICLE, i, self.section, None)
-        entry.date, entry.date_end = date[0], date[1]
-        self._add(entry, t, i)
-        return i + 1
+            for s in section.walk():
+                for entry in s.entries:
+                    entry.page = s.page
+                    self._own(entry, s)
+        self.cat.section.entries.extend(loose)
+        self.section, self.entry = self.cat.section, None
 
-    def _item_date(self, text: str, ln: Line) -> tuple[str | None, str | None, str] | None:
-        """Return (date, date_end, rest of the line) for a day item, or None for other text."""
-        m = _SAME_DAY.match(text)
-        if m:
-            if m.group("word") in ("是日", "同日"):
-                # 是日 / 同日: the same day as the item before it.
-                return (self.date[0], None, m.group("rest"))
-            if self.year and self.month:
-                last = calendar.monthrange(self.year, self.month)[1]
-                self.date = (_iso(self.year, self.month, 1), _iso(self.year, self.month, last))
-            return (*self.date, m.group("rest"))
-        m = _DAY.match(text)
-        if not m:
-            return None
-        month = int(m.group("month") or self.month or 0)
-        if self.year is None or not month:
-            self.doc.warn("day item without a year or month", ln)
-            return (None, None, m.group("rest"))
-        start = _iso(self.year, month, int(m.group("day")))
-        end = None
-        if m.group("day2"):
-            end = _iso(self.year, int(m.group("month2") or month), int(m.group("day2")))
-        if start is None:
-            self.doc.warn(f"impossible date in {text[:20]}", ln)
-        self.date = (start, end)
-        return (start, end, m.group("rest"))
+    def _own(self, entry: Entry, section: Section):
+        """Give an entry the reader made the bookkeeping of one made here."""
+        self.home[id(entry)] = section
+        self.raw[id(entry)] = _Raw([(p, entry.line_start, entry.line_end) for p in entry.paragraphs], join=False)
+        self.last_entry = entry
 
     # -- 领导成员 lists ------------------------------------------------------------
 
@@ -1012,16 +987,6 @@ def _iso(year: int, month: int, day: int) -> str | None:
     if not (1 <= month <= 12) or not (1 <= day <= calendar.monthrange(year, month)[1]):
         return None
     return f"{year:04d}-{month:02d}-{day:02d}"
-
-
-def _short_title(text: str, limit: int = 40) -> str:
-    """Return a day item's first clause as its title (at most ``limit`` characters)."""
-    text = text.strip()
-    clause = re.split(r"[。；！？]", text, maxsplit=1)[0]
-    if len(clause) > limit:
-        comma = re.split(r"[，,]", clause, maxsplit=1)[0]
-        clause = comma if 6 <= len(comma) <= limit else clause[:limit]
-    return clause
 
 
 def _finish_paragraphs(raw: _Raw) -> list[str]:
@@ -1162,9 +1127,6 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
 
     for entry in (e for cat in cats for s in cat.section.walk() for e in s.entries):
         entry.paragraphs = _finish_paragraphs(body.raw[id(entry)])
-        if entry.kind == EntryKind.CHRONICLE and entry.paragraphs:
-            # Titled from the re-joined text: a page break can cut the first clause.
-            entry.title = _short_title(_ITEM_PREFIX.sub("", entry.paragraphs[0]))
     for cat in cats:
         _settle_kinds(cat, body)
     doc.sections = [cat.section for cat in cats]

@@ -35,12 +35,13 @@ TEXT = """魏都区概况
 def test_paragraphs_are_grouped_under_their_headings():
     document = parse([source_from_text("note.txt", TEXT)])
     assert document.kind == "text"
-    assert [(s.title, s.level, [e.paragraphs for e in s.entries]) for s in document.sections] == [
+    assert [(s.title, s.level, [e.paragraphs for e in s.entries]) for s in document.walk()] == [
         ("魏都区概况", 1, [["魏都区地处许昌市中心城区，是许昌市的政治、经济、文化中心。"]]),
         ("第一章 历史沿革", 1, []),
-        ("一、建置", 1, [["魏都区古称许，东汉末年为曹魏都城。"]]),
-        ("二、区划调整", 1, [["2020年，全区辖12个街道办事处。"]]),
+        ("一、建置", 2, [["魏都区古称许，东汉末年为曹魏都城。"]]),
+        ("二、区划调整", 2, [["2020年，全区辖12个街道办事处。"]]),
     ]
+    assert [s.title for s in document.sections] == ["魏都区概况", "第一章 历史沿革"]
     entries = list(document.entries())
     assert {e.kind for e in entries} == {EntryKind.TEXT}
     assert [(e.title, e.line_start, e.line_end) for e in entries] == [

@@ -171,3 +171,52 @@ def test_a_speech_cut_between_two_files_names_the_file_of_its_last_line():
 
 def test_a_speech_in_one_file_names_no_second_file(speeches):
     assert [e.source_file_end for e in speeches] == [""] * 5
+
+
+# -- work reports in the three layouts provincial and county governments publish --------
+
+REPORTS = Path(__file__).resolve().parents[1] / "data" / "speeches"
+
+
+@pytest.mark.parametrize(
+    ("name", "speaker", "speaker_title", "date", "subtitle", "first", "paragraphs"),
+    [
+        ("report-dash-date.txt", "林青山", "县长", "2024-01-09", "2024年1月9日在青石县第十八届人民代表大会第三次会议上", 1, 11),
+        (
+            "report-merged-sentence.txt",
+            "林青山",
+            "青石县人民政府县长",
+            "2024-01-10",
+            "2024年1月10日在青石县第十八届人民代表大会第三次会议上",
+            1,
+            9,
+        ),
+        ("report-plain-date.txt", "林青山", "青石县县长", "2024-01-11", "2024年1月11日在青石县第十八届人民代表大会第三次会议上", 1, 10),
+    ],
+)
+def test_work_reports_in_each_layout_give_speaker_and_date(
+    name, speaker, speaker_title, date, subtitle, first, paragraphs
+):
+    (report,) = parse_files([REPORTS / name], "speeches").entries()
+    assert (report.title, report.speaker, report.speaker_title, report.date, report.subtitle) == (
+        "2024年青石县政府工作报告",
+        speaker,
+        speaker_title,
+        date,
+        subtitle,
+    )
+    assert (report.line_start, len(report.paragraphs)) == (first, paragraphs)
+    assert report.paragraphs[0] == "各位代表："
+    assert not any(p.startswith("来源") for p in report.paragraphs)
+
+
+def test_a_bullet_line_starting_with_a_dash_stays_text():
+    (report,) = parse_files([REPORTS / "report-dash-date.txt"], "speeches").entries()
+    assert "——发展质量稳步提升。地区生产总值增长6.1%。" in report.paragraphs
+
+
+def test_a_speech_running_into_the_next_file_names_that_file():
+    first = source_from_text("a.txt", "政府工作报告\n2021年7月17日在县人大会议上\n县长 林青山\n各位代表：\n")
+    second = source_from_text("b.txt", "现在，我代表县人民政府报告工作。\n")
+    (report,) = parse([first, second]).entries()
+    assert (report.source_file, report.line_start, report.source_file_end, report.line_end) == ("a.txt", 1, "b.txt", 1)
