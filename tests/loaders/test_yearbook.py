@@ -917,6 +917,46 @@ def test_an_inline_byline_signs_the_entries_of_its_section(volume):
     assert not any("邵开放" in p for e in volume.entries() for p in e.paragraphs)
 
 
+UNION = """群众团体
+
+魏都区总工会\t(156)
+概况\t(156)
+疫情防控\t(157)
+共青团魏都区委\t(157)
+概况\t(157)
+
+
+
+群
+众
+团
+体
+
+魏都区总工会
+
+【概况】 2020年，区总工会坚持围绕中心，服务大局。
+
+【疫情防控】 强化防疫阻击，推进安全健康。与区文学艺术界联合会共同发起“‘艺’起行动，健康你·我·他”主题书画摄影活动。（邵开放）
+
+共青团魏都区委
+
+【概况】 2020年，团区委围绕中心开展工作。（节选）
+"""
+
+
+def test_an_inline_byline_is_told_from_an_editorial_mark():
+    doc = parse_text(UNION)
+    assert [(e.title, e.authors, e.paragraphs) for e in doc.entries()] == [
+        ("概况", ["邵开放"], ["2020年，区总工会坚持围绕中心，服务大局。"]),
+        (
+            "疫情防控",
+            ["邵开放"],
+            ["强化防疫阻击，推进安全健康。与区文学艺术界联合会共同发起“‘艺’起行动，健康你·我·他”主题书画摄影活动。"],
+        ),
+        ("概况", [], ["2020年，团区委围绕中心开展工作。（节选）"]),
+    ]
+
+
 def test_the_note_on_a_speech_date_line_is_kept(volume):
     # part 1 line 1115: (2020年4月29日,根据录音整理)
     first, *others = volume.sections[0].entries
