@@ -290,6 +290,8 @@ _BYLINE_OPEN = re.compile(r"^[（(]([^()（）]+)$")
 _BYLINE_CLOSE = re.compile(r"^([^()（）]+)[）)]$")
 # A byline set at the end of the section's last paragraph: …摄影活动。（邵开放）
 _BYLINE_INLINE = re.compile(r"^(?P<text>.*[。！？”])\s*[（(](?P<names>[^()（）]+)[）)]$")
+# Editorial marks printed the same way, which read as names by their length alone.
+_NOT_NAMES = {"节选", "摘要", "摘录", "待续", "未完", "续完", "全文完", "有删节", "试行", "草案", "暂行"}
 
 
 @dataclass
@@ -333,7 +335,7 @@ def _mark(body: list[Line], warnings: list[LoadWarning]) -> _Marks:
                 marks.bylines[i] = (_names(m.group(1) + " " + m2.group(1)), j)
                 continue
         m = _BYLINE_INLINE.match(t)
-        if m and _names(m.group("names")):
+        if m and _names(m.group("names")) and not set(_names(m.group("names"))) & _NOT_NAMES:
             marks.inline[i] = (m.group("text"), _names(m.group("names")))
             continue
         credit = _credit(t) if len(t) < 120 else None
@@ -849,6 +851,7 @@ class _Body:
             title = _tidy(raw)
         entry = self._new_entry(title, EntryKind.SPEECH, i, self.cat.section, page)
         if k is not None:
+            _keep_spelling(entry, _tidy(self.text[i]))
             self._claim(k, entry, self.cat.section)
         entry.speaker, entry.speaker_title, entry.subtitle, entry.date, entry.notes = (
             speaker,

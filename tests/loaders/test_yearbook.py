@@ -917,6 +917,46 @@ def test_an_inline_byline_signs_the_entries_of_its_section(volume):
     assert not any("邵开放" in p for e in volume.entries() for p in e.paragraphs)
 
 
+UNION = """群众团体
+
+魏都区总工会\t(156)
+概况\t(156)
+疫情防控\t(157)
+共青团魏都区委\t(157)
+概况\t(157)
+
+
+
+群
+众
+团
+体
+
+魏都区总工会
+
+【概况】 2020年，区总工会坚持围绕中心，服务大局。
+
+【疫情防控】 强化防疫阻击，推进安全健康。与区文学艺术界联合会共同发起“‘艺’起行动，健康你·我·他”主题书画摄影活动。（邵开放）
+
+共青团魏都区委
+
+【概况】 2020年，团区委围绕中心开展工作。（节选）
+"""
+
+
+def test_an_inline_byline_is_told_from_an_editorial_mark():
+    doc = parse_text(UNION)
+    assert [(e.title, e.authors, e.paragraphs) for e in doc.entries()] == [
+        ("概况", ["邵开放"], ["2020年，区总工会坚持围绕中心，服务大局。"]),
+        (
+            "疫情防控",
+            ["邵开放"],
+            ["强化防疫阻击，推进安全健康。与区文学艺术界联合会共同发起“‘艺’起行动，健康你·我·他”主题书画摄影活动。"],
+        ),
+        ("概况", [], ["2020年，团区委围绕中心开展工作。（节选）"]),
+    ]
+
+
 def test_the_note_on_a_speech_date_line_is_kept(volume):
     # part 1 line 1115: (2020年4月29日,根据录音整理)
     first, *others = volume.sections[0].entries
@@ -926,11 +966,13 @@ def test_the_note_on_a_speech_date_line_is_kept(volume):
 
 def test_toc_and_body_spellings_that_differ_are_both_kept(volume):
     # an 【】 条目 is titled as the body prints it; the TOC's spelling is its alternative
-    assert [(e.title, e.alt_titles, e.line_start) for e in volume.entries() if e.alt_titles] == [
+    assert [(e.title, e.alt_titles, e.line_start) for e in volume.entries() if e.alt_titles and e.kind == "entry"] == [
         ("公务用车管理", ["公务车管理"], 594),
         ("多措并举宣传“豫事办”", ["多策并举宣传“豫事办”"], 659),
         ("推进队伍政治建设", ["推进队伍政治教育建设"], 1155),
     ]
+    # a speech, as the TOC prints it; part 1 line 1149 lost 上的 in the layout
+    assert [e.alt_titles for e in volume.sections[0].entries] == [[], ["在区委十四届九次全会暨全区领导干部会议讲话"], [], []]
     # a heading is titled as the TOC prints it; the body's misprint is its alternative
     assert [(s.title, s.level, s.alt_titles) for s in volume.walk() if s.alt_titles] == [
         ("中共魏都区委", 1, ["中共魏都区区委"]),
