@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from .furniture import clean_sources
+from .headings import is_dynasty
 from .text import Source
 
 _N = "一二三四五六七八九十百零〇"
@@ -27,8 +28,6 @@ _DATED = re.compile(
     rf"|[\u4e00-\u9fff]{{2,4}}?(?:[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥])?(?:元|[{_N}]{{1,3}})年"
     rf"|[{_N}]{{1,3}}年|[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]|(?:是|本|该)[年月]|[春夏秋冬][，,季])"
 )
-# A one-character (or short) dynasty line standing alone: 宋 / 明 / 中华民国.
-_DYNASTY = re.compile(r"^(?:汉|魏|晋|隋|唐|宋|元|明|清|陈|梁|齐|周|五代|南唐|中华民国|民国)$")
 
 # (kind, sign, pattern, weight, cap): each matching line adds ``weight``, up to ``cap`` times.
 _SIGNS = [
@@ -61,7 +60,7 @@ _SIGNS = [
     ("gazetteer", "第X章/节/目", re.compile(rf"^第[{_N}\d]+[章节目](?:\s|$)"), 1, 4),
     ("gazetteer", "卷X", re.compile(rf"^[卷巻]\s*[{_N}]+$"), 1, 8),
     ("gazetteer", "…志第N / …志N", re.compile(rf"^[\u4e00-\u9fff]{{1,4}}志(?:第)?[{_N}]+(?:\s|$)"), 2, 3),
-    ("gazetteer", "修志姓氏/官绅", re.compile(r"修志姓氏|官绅姓名|纂修姓氏"), 3, 1),
+    ("gazetteer", "修志姓氏/官绅", re.compile(r"修志姓氏|官绅姓名|纂修姓氏|^\S{0,8}志\S{0,4}(?:姓名|姓氏)$"), 3, 1),
     ("gazetteer", "目録/目录 of 志", re.compile(r"^\S{0,6}志\s*目[録录](?:\s|$)"), 2, 1),
 ]
 
@@ -95,7 +94,7 @@ def detect(sources: list[Source], kinds=None) -> Detection:
     # A chronicle: most paragraphs open with a date or an era year; dynasty lines help.
     body = [t for t in lines if len(t) > 6]
     dated = sum(1 for t in body if _DATED.match(t))
-    dynasties = sum(1 for t in lines if _DYNASTY.match(t))
+    dynasties = sum(1 for t in lines if is_dynasty(t))
     if body and dated >= 5 and dated / len(body) >= 0.35:
         scores["chronicle"] = 10 + min(dynasties, 5) + int(20 * dated / len(body))
         signs["chronicle"] = [f"dated paragraphs {dated}/{len(body)}"] + ([f"dynasty headings ×{dynasties}"] if dynasties else [])

@@ -3,7 +3,8 @@ around the text, recognised so that no parser glues it into an entry.
 
 Printed page numbers (``P. 20``, ``- 20 -``, ``第20页``, a bare number line between
 pages, Kanripo's ``<pb:…>`` page breaks) are not text but they are worth keeping:
-they become the page of the lines that follow them. Everything else is dropped:
+they become the page of the lines they head (or, printed at the foot of the page
+when text comes before the first of them, of the lines above them). Everything else is dropped:
 running heads, navigation bars, ``来源：``/``发布时间`` lines, ``字号`` bars, share and
 print buttons, ``# source:`` comments and mandoku ``#+`` headers. A trailing ``¶``
 (mandoku's line mark) is taken off the line it ends.
@@ -132,10 +133,17 @@ def clean(lines: list[Line], warn=None) -> Cleaned:
             page_at[i] = -1
     for i in page_at:
         out[i] = Line(out[i].file, out[i].number, "")
-    # A page number printed at the foot of a page follows its text; a <pb:> or a P. 20
-    # heads it. Both conventions say "a new page starts after this line".
+    # A page number heads its page (a <pb:>, a flipbook's P. 20) or stands at its foot
+    # (- 20 - under the text). Told apart by the start of the text: when text comes
+    # before the first number, numbers are footers and name the page above them.
+    markers = [i for i, p in page_at.items() if p >= 0]
+    first_text = next((i for i, ln in enumerate(out) if ln.text.strip() and i not in page_at), None)
+    footers = bool(markers) and first_text is not None and first_text < min(markers)
+    footers = footers and not any(_PAGE_BREAK.match(lines[i].text.strip().removesuffix("¶")) for i in markers)
+    order = range(len(out) - 1, -1, -1) if footers else range(len(out))
     page, file = None, None
-    for i, ln in enumerate(out):
+    for i in order:
+        ln = out[i]
         if ln.file != file:
             page, file = None, ln.file
         if page_at.get(i, -1) >= 0:

@@ -58,15 +58,21 @@ class Node:
     form: str = ""
 
 
-def outline(lines: list[Line], *, titles: bool = True) -> list[Node]:
-    """Return the headings of ``lines`` in order, each with the body lines under it."""
+def outline(lines: list[Line], *, titles: bool = True, found: dict | None = None) -> list[Node]:
+    """Return the headings of ``lines`` in order, each with the body lines under it.
+
+    ``found``: headings the caller already knows (line index → Heading), used instead of
+    looking for them (a classical text's headings are told by their indent).
+    """
     lines = [Line(ln.file, ln.number, _ARTEFACT.sub("", ln.text).rstrip()) for ln in lines]
     text = [ln.text.strip() for ln in lines]
-    found: dict[int, headings.Heading] = {}
     markdown = {i: h for i, t in enumerate(text) if (h := headings.markdown(t)) and not lines[i].text[:1].isspace()}
-    if markdown:
+    if found is not None:
+        pass
+    elif markdown:
         found = markdown
     else:
+        found = {}
         for i, t in enumerate(text):
             if not t or lines[i].text.startswith("\t"):
                 continue  # tab-indented lines are table cells or boxed text
@@ -78,6 +84,10 @@ def outline(lines: list[Line], *, titles: bool = True) -> list[Node]:
             if h is not None:
                 found[i] = h
     levels = headings.assign_levels([h.rank for h in found.values() if h.form != "title"])
+    return _nodes(lines, text, found, levels)
+
+
+def _nodes(lines: list[Line], text: list[str], found: dict, levels: dict[int, int]) -> list[Node]:
     nodes: list[Node] = []
     for i, ln in enumerate(lines):
         h = found.get(i)
@@ -120,12 +130,18 @@ def assemble(nodes: list[Node], cleaned: Cleaned | None, kind: str) -> list[Sect
     wrapped = is_hard_wrapped([ln for n in nodes for ln in n.body])
     top: list[Section] = []
     stack: list[Section] = []
+    ranks: list[int] = []
     for node in nodes:
         section = Section(node.title, node.level, line=node.line.number, source_file=node.line.file)
-        while stack and stack[-1].level >= node.level:
+        while stack and ranks[-1] >= node.level:
             stack.pop()
+            ranks.pop()
+        # Levels count the headings actually open: 一、 under 第一节 is one below it
+        # even where the text skips 目.
+        section.level = stack[-1].level + 1 if stack else 1
         (stack[-1].children if stack else top).append(section)
         stack.append(section)
+        ranks.append(node.level)
         entry = make_entry(node, cleaned, kind, wrapped)
         if entry is not None:
             section.entries.append(entry)
@@ -171,7 +187,16 @@ def paragraphs_of(lines: list[Line], wrapped: bool = False) -> list[str]:
         run.clear()
 
     for line in lines:
-        if line.text.startswith("\t") and line.text.strip():
+        # A cell of an exported table, or a line set at the right margin or centred (a
+        # signature, a date, a part number): a paragraph of its own, never joined.
+        # So is a line of a list whose fields are set apart by spaces (官职　姓名　籍贯).
+        stripped = line.text.strip()
+        apart = (
+            line.text.startswith("\t")
+            or (len(line.text) - len(line.text.lstrip(" ")) >= 8 and len(stripped) <= 20)
+            or (bool(_LIST_LINE.search(stripped)) and not re.search(r"[。，；！？]", stripped) and len(stripped) <= 40)
+        )
+        if apart and stripped:
             flush()
             out.append(line.text.strip())
         else:
