@@ -263,6 +263,8 @@ def _tree(nodes: list[Node], cleaned: Cleaned, doc: Document, year: int | None) 
         ranks.append(node.level)
         section.page = cleaned.page(node.line)
         if id(node) in chronicles:
+            if not any(ln.text.strip() for ln in chronicles[id(node)]):
+                continue  # a 大事记 heading straight over its first period
             entries, subsections = read_chronicle(chronicles[id(node)], doc, year=year, level=node.level + 1)
             section.entries += entries
             section.children += subsections

@@ -68,7 +68,6 @@ def test_a_markdown_gazetteer_keeps_its_parts_and_hands_the_chronicle_on(monkeyp
     ]
     # Period headings stay sections; year headings and items go to the chronicle reader.
     assert given == [
-        ([], 2),
         ([(29, "公元前206年（汉高祖元年）"), (30, "置青石县，属河内郡。"), (31, "1368年（明洪武元年）"), (32, "8月，青石县归明。")], 3),
         (
             [
