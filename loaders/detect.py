@@ -33,6 +33,7 @@ _DATED = re.compile(
 _SIGNS = [
     ("yearbook", "《…年鉴》", re.compile(r"年鉴\s*[（(]\s*\d{4}\s*[）)]|《[^》]{0,20}年鉴"), 4, 2),
     ("yearbook", "目录", re.compile(r"^目\s*录$"), 2, 1),
+    ("yearbook", "编辑说明", re.compile(r"^编\s*辑\s*说\s*明$"), 3, 1),  # a 志 has 凡例 instead
     ("yearbook", "【条目】", re.compile(r"^【[^】]{2,30}】\s*\S"), 1, 12),
     ("speeches", "各位代表/同志们", re.compile(r"^(?:各位代表|同志们)[：:！!，,]"), 3, 2),
     (

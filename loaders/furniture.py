@@ -30,6 +30,7 @@ _PAGE_FORMS = [
     re.compile(r"^第\s*(\d{1,4})\s*页$"),  # 第20页
     re.compile(r"^·\s*(\d{1,4})\s*·$"),  # ·20·
 ]
+_HEAD_FORM = re.compile(r"^(?:[Pp]\s*\.?\s*\d|第\s*\d+\s*页|<pb:)")
 _BARE_NUMBER = re.compile(r"^(\d{1,4})$")
 # Kanripo / mandoku page break: <pb:KR2k0014_WYG_001-1a>; the leaf number is the page.
 _PAGE_BREAK = re.compile(r"^<pb:[^>]*?(\d+)([ab]?)>$")
@@ -139,7 +140,8 @@ def clean(lines: list[Line], warn=None) -> Cleaned:
     markers = [i for i, p in page_at.items() if p >= 0]
     first_text = next((i for i, ln in enumerate(out) if ln.text.strip() and i not in page_at), None)
     footers = bool(markers) and first_text is not None and first_text < min(markers)
-    footers = footers and not any(_PAGE_BREAK.match(lines[i].text.strip().removesuffix("¶")) for i in markers)
+    # P. 20, 第20页 and <pb:> are what e-book and flipbook exports put at a page's head.
+    footers = footers and not any(_HEAD_FORM.match(_PILCROW.sub("", lines[i].text).strip()) for i in markers)
     order = range(len(out) - 1, -1, -1) if footers else range(len(out))
     page, file = None, None
     for i in order:
