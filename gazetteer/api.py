@@ -46,7 +46,14 @@ def toc_tree(volume, entries=True):
     """Return the volume's sections as nested dicts in book order, with two queries."""
     nodes, roots = {}, []
     for s in Section.objects.filter(volume=volume).order_by("position"):
-        node = {"id": s.pk, "title": s.title, "level": s.level, "page": s.page, "digitized": s.digitized}
+        node = {
+            "id": s.pk,
+            "title": s.title,
+            "alt_titles": s.alt_titles,
+            "level": s.level,
+            "page": s.page,
+            "digitized": s.digitized,
+        }
         if entries:
             node["entries"] = []
         node["children"] = []
@@ -89,7 +96,9 @@ def entry_detail(request, pk):
         {
             "id": entry.pk,
             "title": entry.title,
+            "alt_titles": entry.alt_titles,
             "untitled": entry.untitled,
+            "kicker": entry.kicker,
             "subtitle": entry.subtitle,
             "kind": entry.kind,
             "volume": entry.volume.slug,
@@ -105,10 +114,19 @@ def entry_detail(request, pk):
             "authors": [b.person.name for b in entry.bylines.all()],
             "captions": [{"text": c.text, "credit": c.credit} for c in entry.captions.all()],
             "tables": entry.tables,
-            "source": {"file": entry.source_file, "line_start": entry.line_start, "line_end": entry.line_end},
+            "notes": entry.notes,
+            "source": _source(entry),
             "url": request.build_absolute_uri(entry.get_absolute_url()),
         }
     )
+
+
+def _source(entry):
+    """Where the entry stands: ``file_end`` only when its last line is in a later file."""
+    source = {"file": entry.source_file, "line_start": entry.line_start, "line_end": entry.line_end}
+    if entry.source_file_end and entry.source_file_end != entry.source_file:
+        source["file_end"] = entry.source_file_end
+    return source
 
 
 def _person(request, p):

@@ -20,6 +20,7 @@ KINDS = {
     "newspaper": "loaders.newspaper",
     "gazetteer": "loaders.gazetteer",
     "text": "loaders.plaintext",
+    "chronicle": "loaders.chronicle",
 }
 
 

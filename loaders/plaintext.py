@@ -165,8 +165,7 @@ def make_entry(node: Node, cleaned: Cleaned | None, kind: str, wrapped: bool) ->
         untitled=node.untitled,
         page=cleaned.page(span[0]) if cleaned else None,
     )
-    if span[-1].file != span[0].file:
-        entry.source_file_end = span[-1].file
+    entry.end_at(span[-1])
     return entry
 
 

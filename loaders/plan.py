@@ -4,7 +4,7 @@ Structure: 前言, then 第X章 (level-1 sections) with their 第X节 (also writ
 as entries of kind ``chapter``. Text under a 章 before its first 节 is an entry of its
 own, titled with the 章 heading. The export left ``[bookmark: _Toc…]`` anchors in
 the text and footnotes as ``[0: …]`` at the end of their paragraph; the anchors are
-dropped, footnotes become a paragraph of their own after the one they annotate.
+dropped, footnotes become notes (``Entry.notes``) of the entry they annotate.
 
 Tables were exported one cell per line: each cell starts with a tab, a line without
 a tab continues the cell above (``“十三五”`` / ``完成情况``), an empty cell is a line
@@ -83,14 +83,16 @@ def _parse_source(source: Source, sections: list[Section]) -> None:
             entry = entry or _lead_entry(sections, line)
             entry.tables.append(table)
             entry.paragraphs += notes
-            entry.line_end = max(entry.line_end, lines[end - 1].number)
+            entry.end_at(lines[end - 1])
             k = end
             continue
         elif text:
             entry = entry or _lead_entry(sections, line)
             footnote = _FOOTNOTE.match(text)
-            entry.paragraphs += [footnote["text"], footnote["note"].strip()] if footnote else [text]
-            entry.line_end = line.number
+            entry.paragraphs.append(footnote["text"] if footnote else text)
+            if footnote:
+                entry.notes.append(footnote["note"].strip())
+            entry.end_at(line)
         k += 1
 
 

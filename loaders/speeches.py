@@ -75,6 +75,7 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
         entry.speaker_title = header["speaker_title"]
         entry.subtitle = header["subtitle"]
         entry.date = header["date"]
+        entry.notes = header["notes"]
         entries.append(entry)
 
     section = Section(SECTION_TITLE, level=1, entries=entries, line=lines[0].number, source_file=name)
@@ -111,9 +112,11 @@ def _find_headers(lines: list[Line]) -> list[dict]:
             title_lines = title_lines[1:]
         start = i - len(title_lines) - (1 if subtitle and not merged else 0)
         body = i + 1
+        notes = []
         if body < len(lines) and (dated := _DATE_LINE.match(lines[body].text.strip())):
             date = date or _iso(dated)
-            subtitle = subtitle or (dated["note"] or "").strip()
+            # 根据录音整理: how the text was made, a note on it, not the occasion.
+            notes = [dated["note"].strip()] if dated["note"] and dated["note"].strip() else []
             body += 1
         if not date:
             continue
@@ -126,6 +129,7 @@ def _find_headers(lines: list[Line]) -> list[dict]:
                 "speaker_title": re.sub(r"\s", "", match["title"]),
                 "subtitle": subtitle,
                 "date": date,
+                "notes": notes,
             }
         )
     return headers
@@ -148,12 +152,11 @@ def _entry(title: str, span: list[Line], body: list[Line], untitled: bool = Fals
         kind=EntryKind.SPEECH,
         source_file=span[0].file,
         line_start=span[0].number,
-        line_end=span[-1].number,
+        line_end=span[0].number,
         paragraphs=paragraphs(body),
         untitled=untitled,
     )
-    if span[-1].file != span[0].file:
-        entry.source_file_end = span[-1].file
+    entry.end_at(span[-1])
     return entry
 
 

@@ -5,13 +5,16 @@ import datetime
 import io
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from gazetteer import views
+from gazetteer import store, views
 from gazetteer.models import Appointment, Caption, Entry, Organisation, Person, Section, Volume
+from loaders import parse_sources
+from tests.loaders.sources import cut
 
 YEARBOOK = "weidu-yearbook-2021"
 pytestmark = pytest.mark.django_db
@@ -379,6 +382,38 @@ def test_entry_of_a_speech_links_its_speaker_and_a_plan_chapter_shows_tables(cli
     head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
     assert head.count("<tr>") == 2 and '<th scope="col">指标名称</th>' in head
     assert '<th scope="row">一、经济发展</th>' in html
+
+
+def test_entry_shows_the_kicker_above_the_title_and_the_notes_under_the_text(client):
+    article = Entry.objects.get(volume__slug="weidu-newspaper-2022-12", position=0)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert re.search(
+        r'<p class="entry-kicker">认真学习贯彻党的二十大精神</p>\s*<h1 id="entry-title">中国共产党许昌市魏都区第十五届委员会第三次全体会议举行</h1>',
+        html,
+    )
+    chapter = Entry.objects.get(title="第四节 创新投融资机制")
+    html = client.get(chapter.get_absolute_url()).content.decode()
+    notes = re.search(r'<section class="notes" aria-labelledby="notes-title">(.*?)</section>', html, re.S).group(1)
+    assert re.findall(r"<li>(.*?)</li>", notes) == [chapter.notes[0]]
+    assert notes.count("<h2") == 1 and ">注</h2>" in notes
+    assert html.index('<div class="text">') < html.index('class="notes"')
+    speech = Entry.objects.get(title="在全区领导干部会议上的讲话", speaker="李朝锋")
+    assert "注 根据录音整理" in text_of(client.get(speech.get_absolute_url()))
+    brigade = Entry.objects.get(title="推进队伍政治建设")
+    assert "异写标题 推进队伍政治教育建设" in text_of(client.get(brigade.get_absolute_url()))
+    assert 'class="notes"' not in client.get(brigade.get_absolute_url()).content.decode()
+
+
+def test_entry_running_into_the_next_file_names_both_files_in_its_source(client):
+    sources = cut(Path(__file__).resolve().parent.parent / "corpus" / "weidu-14th-five-year-plan.txt", 757)
+    meta = store.VolumeMeta(slug="test-cut-plan", title="切分的规划", kind="plan", region="测试区", year=2021)
+    files = [store.StoredFile(s.name, str(i) * 64, "utf-8", s.text) for i, s in enumerate(sources)]
+    store.store_document(parse_sources(sources, "plan"), meta, files)
+    green = Entry.objects.get(volume__slug="test-cut-plan", title="第三节 持续推进绿色低碳循环发展")
+    text = text_of(client.get(green.get_absolute_url()))
+    assert "源文件 weidu-14th-five-year-plan-a.txt 第 756 行—weidu-14th-five-year-plan-b.txt 第 3 行" in text
+    one_file = Entry.objects.get(volume__slug="test-cut-plan", title="第四节 健全生态治理体系")
+    assert "源文件 weidu-14th-five-year-plan-b.txt，第 4—7 行" in text_of(client.get(one_file.get_absolute_url()))
 
 
 def test_entry_queries_do_not_grow_with_mentions(client, django_assert_max_num_queries):

@@ -10,6 +10,8 @@ from loaders.document import EntryKind
 from loaders.plaintext import UNTITLED, is_heading, parse
 from loaders.text import Source, source_from_text
 
+from .sources import cut
+
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 
 TEXT = """魏都区概况
@@ -95,3 +97,18 @@ def test_every_corpus_file_loads_as_text_without_losing_a_line(path):
         line for line in source_lines if re.sub(r"\s", "", line) not in kept and "bookmark" not in line
     ]
     assert missing == []
+
+
+def test_a_text_cut_between_two_files_names_the_file_of_its_last_line():
+    # The 长葛 speeches cut after line 60, inside the part headed 三、聚焦目标任务… (line 39).
+    doc = parse(cut(CORPUS / "changge-speeches-2020-2021.txt", 60))
+    spanning = [(e.title, e.source_file, e.line_start, e.source_file_end, e.line_end) for e in doc.entries() if e.source_file_end]
+    assert spanning == [
+        (
+            "三、聚焦目标任务，奋力在社会主义现代化建设中走在前列",
+            "changge-speeches-2020-2021-a.txt",
+            39,
+            "changge-speeches-2020-2021-b.txt",
+            19,
+        )
+    ]

@@ -9,6 +9,8 @@ from loaders.document import EntryKind
 from loaders.speeches import UNTITLED, parse
 from loaders.text import source_from_text
 
+from .sources import cut
+
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 FILE = "changge-speeches-2020-2021.txt"
 DATA = Path(__file__).resolve().parents[1] / "data" / "other"
@@ -120,7 +122,7 @@ def test_a_title_over_two_lines_and_a_date_with_a_note():
         "李朝锋",
         "区长",
     )
-    assert (speech.date, speech.subtitle) == ("2020-04-29", "根据录音整理")
+    assert (speech.date, speech.subtitle, speech.notes) == ("2020-04-29", "", ["根据录音整理"])
     assert (speech.line_start, speech.line_end) == (3, 13)
     assert speech.paragraphs == ["同志们:", "今年以来，全区上下"]
 
@@ -152,6 +154,23 @@ def test_a_file_without_speeches_is_refused_with_what_was_expected(other):
 def test_a_speaker_line_without_a_date_is_not_a_speech():
     with pytest.raises(LoaderError, match="no speech found"):
         parse([source_from_text("x.txt", "讲话\n\n市委书记 尹俊营\n\n同志们：\n")])
+
+
+def test_a_speech_cut_between_two_files_names_the_file_of_its_last_line():
+    # The volume cut after line 60: the opening speech (lines 3–115) ends on line 55 of
+    # the second file.
+    entries = list(parse(cut(CORPUS / FILE, 60)).entries())
+    assert [(e.source_file, e.line_start, e.source_file_end, e.line_end) for e in entries] == [
+        ("changge-speeches-2020-2021-a.txt", 3, "changge-speeches-2020-2021-b.txt", 55),
+        ("changge-speeches-2020-2021-b.txt", 57, "", 253),
+        ("changge-speeches-2020-2021-b.txt", 255, "", 335),
+        ("changge-speeches-2020-2021-b.txt", 337, "", 423),
+        ("changge-speeches-2020-2021-b.txt", 425, "", 457),
+    ]
+
+
+def test_a_speech_in_one_file_names_no_second_file(speeches):
+    assert [e.source_file_end for e in speeches] == [""] * 5
 
 
 # -- work reports in the three layouts provincial and county governments publish --------

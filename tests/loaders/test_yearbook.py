@@ -8,8 +8,10 @@ import pytest
 
 from loaders import LoaderError, parse_files, yearbook
 from loaders.document import Caption, EntryKind
-from loaders.text import source_from_text
+from loaders.text import read_source, source_from_text
 from loaders.yearbook import parse
+
+from .sources import cut
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 FILES = [CORPUS / "weidu-yearbook-2021.part1.txt", CORPUS / "weidu-yearbook-2021.part2.txt"]
@@ -899,3 +901,69 @@ def test_a_title_left_without_its_page_at_the_end_of_a_toc_block_is_kept_without
     items = yearbook._read_toc(source_from_text("t.txt", toc).lines()[2:], [])
     assert [(i.title, i.page) for i in items][-2:] == [("基层党建", 93), ("名", None)]
     assert all(isinstance(i.line.number, int) for i in items)
+
+
+# -- the audit's defects (issue 10, point 7) and citations across files (point 5) ----------
+
+
+def test_an_inline_byline_signs_the_entries_of_its_section(volume):
+    # part 2 line 897 ends 【疫情防控】 with …主题书画摄影活动。（邵开放）
+    union = next(s for s in volume.walk() if s.title == "魏都区总工会")
+    assert [(e.title, e.authors) for e in union.entries] == [
+        (title, ["邵开放"]) for title in ["概况", "思想建设", "组织建设", "素质提升", "职工帮扶", "疫情防控"]
+    ]
+    last = union.entries[-1]
+    assert last.paragraphs[-1].endswith("共同发起“‘艺’起行动，健康你·我·他”主题书画摄影活动。")
+    assert not any("邵开放" in p for e in volume.entries() for p in e.paragraphs)
+
+
+def test_the_note_on_a_speech_date_line_is_kept(volume):
+    # part 1 line 1115: (2020年4月29日,根据录音整理)
+    first, *others = volume.sections[0].entries
+    assert (first.date, first.notes, first.subtitle) == ("2020-04-29", ["根据录音整理"], "")
+    assert [e.notes for e in others] == [[], [], []]
+
+
+def test_toc_and_body_spellings_that_differ_are_both_kept(volume):
+    # an 【】 条目 is titled as the body prints it; the TOC's spelling is its alternative
+    assert [(e.title, e.alt_titles, e.line_start) for e in volume.entries() if e.alt_titles] == [
+        ("公务用车管理", ["公务车管理"], 594),
+        ("多措并举宣传“豫事办”", ["多策并举宣传“豫事办”"], 659),
+        ("推进队伍政治建设", ["推进队伍政治教育建设"], 1155),
+    ]
+    # a heading is titled as the TOC prints it; the body's misprint is its alternative
+    assert [(s.title, s.level, s.alt_titles) for s in volume.walk() if s.alt_titles] == [
+        ("中共魏都区委", 1, ["中共魏都区区委"]),
+        ("纪检监察", 2, ["纪监察"]),
+        ("群众团体", 1, ["群团团体"]),
+    ]
+
+
+def test_no_entry_of_the_sample_runs_from_part_1_into_part_2(volume):
+    # Part 1 ends with the vertical heading of 结对帮扶建安区脱贫攻坚 (lines 3565–3571);
+    # its first entry starts on line 3 of part 2.
+    assert not any(e.source_file_end for e in volume.entries())
+    category = volume.sections[5]
+    assert (category.title, category.source_file, category.line) == (
+        "结对帮扶建安区脱贫攻坚",
+        "weidu-yearbook-2021.part1.txt",
+        3565,
+    )
+    assert (category.entries[0].source_file, category.entries[0].line_start) == ("weidu-yearbook-2021.part2.txt", 3)
+
+
+def test_an_entry_cut_between_two_files_names_the_file_of_its_last_line():
+    # Part 2 cut after line 889, inside 【职工帮扶】: its text goes on on line 2 of the
+    # next file (line 891 of part 2).
+    doc = parse([read_source(FILES[0]), *cut(FILES[1], 889)])
+    entry = find(doc, "职工帮扶")
+    assert (entry.source_file, entry.line_start, entry.source_file_end, entry.line_end) == (
+        "weidu-yearbook-2021.part2-a.txt",
+        889,
+        "weidu-yearbook-2021.part2-b.txt",
+        2,
+    )
+    assert [p[-10:] for p in entry.paragraphs] == ["问职工2600余人；", "办多期健康知识讲座。"]
+    assert [e.title for e in doc.entries() if e.source_file_end] == ["职工帮扶"]
+    after = next(e for e in doc.entries() if e.title == "疫情防控" and e.line_start == 8)
+    assert (after.source_file, after.line_start, after.source_file_end) == ("weidu-yearbook-2021.part2-b.txt", 8, "")
