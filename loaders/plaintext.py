@@ -109,18 +109,16 @@ def _nodes(lines: list[Line], text: list[str], found: dict, levels: dict[int, in
 
 
 def _standalone_title(text: list[str], i: int) -> bool:
-    """A title-like line set apart: not one of a run of short lines, not a padded list line."""
+    """A title-like line set apart: not one of a run of short lines (a slogan, a poem),
+    not a list line whose fields are padded apart (主　任　张大明)."""
     t = text[i]
     if not headings.is_title_like(t) or _LIST_LINE.search(t):
         return False
-    for step in (-1, 1):
-        j = i + step
-        while 0 <= j < len(text) and not text[j]:
-            j += step
-        if 0 <= j < len(text):
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(text) and text[j]:
             other = text[j]
             structured = headings.word_form(other) or headings.numbered(other) or headings.markdown(other)
-            if not structured and (headings.is_title_like(other) or _LIST_LINE.search(other)) and len(other) <= 30:
+            if not structured and headings.is_title_like(other) and not _LIST_LINE.search(other):
                 return False
     return True
 
