@@ -38,6 +38,7 @@ from dataclasses import dataclass, replace
 
 from . import eras
 from .document import DatePrecision, Document, Entry, EntryKind, LoaderError, Section
+from .furniture import clean_sources
 from .text import Line, Source, join_paragraphs
 
 _CN = eras.NUMERAL
@@ -723,10 +724,9 @@ def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras:
     """
     if not sources:
         raise LoaderError("no files given")
-    lines = [ln for source in sources for ln in source.lines()]
-    # A `# source:` comment line heads some exported texts; it is not part of the book.
-    lines = [ln for ln in lines if not ln.text.startswith("# source:")]
     doc = Document(kind="chronicle")
+    # Page numbers, running heads, `# source:` comments and web bars are not the book's.
+    lines = clean_sources(sources, doc.warn).lines
     start = next((i for i, ln in enumerate(lines) if ln.text.strip()), None)
     if start is None:
         raise LoaderError("file is empty", file=sources[0].name)

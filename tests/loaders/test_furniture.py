@@ -115,3 +115,17 @@ def test_interleaved_columns_are_warned_about_not_fixed():
         (2, "text looks interleaved from two printed columns; read it against the original")
     ]
     assert cleaned.lines[1].text == rows[0]
+
+
+@pytest.mark.parametrize("kind", ["chronicle", "text", "gazetteer"])
+def test_every_kind_reads_past_the_page_lines(kind):
+    from loaders import parse_sources
+
+    text = "3月\n\n5日 县政府召开常务会议，研究春耕\nP. 20\n生产工作。\n\n17日 县委召开全会。\n- 21 -\n"
+    doc = parse_sources([source_from_text("c.txt", text)], kind, year_covered=2020)
+    paragraphs = [p for e in doc.entries() for p in e.paragraphs]
+    assert not any("P." in p or "21" in p or "2017" in p for p in paragraphs), paragraphs
+    assert paragraphs[-2:] in (
+        ["5日 县政府召开常务会议，研究春耕生产工作。", "17日 县委召开全会。"],
+        ["3月5日 县政府召开常务会议，研究春耕生产工作。", "17日 县委召开全会。"],
+    )
