@@ -49,7 +49,7 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
     cleaned = clean_sources(sources, doc.warn)
     lines = cleaned.lines
     toc_section, lines = _take_toc(lines)
-    nodes = outline(lines, titles=False, found=_classical_headings(lines))
+    nodes = outline(lines, titles=False, found=_classical_headings(lines), extra=part_heading)
     if not nodes and toc_section is None:
         raise LoaderError("no text found: the file holds only blank lines", file=sources[0].name)
     doc.sections = _tree(nodes, cleaned, doc, year_covered)
@@ -57,17 +57,29 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
         # In book order: the 目录 after the title page, before the 序 that follows it.
         at = sum(1 for s in doc.sections if s.source_file == toc_section.source_file and (s.line or 0) < toc_section.line)
         doc.sections.insert(at, toc_section)
-    first = next((n for n in nodes if not n.untitled), None)
-    doc.title = _book_title(cleaned.lines) or (first.title if first else "")
+    doc.title = _book_title(sources, cleaned.lines)
     return doc
 
 
-def _book_title(lines: list[Line]) -> str:
+def _book_title(sources: list[Source], lines: list[Line]) -> str:
+    """The book's title where the text prints it: 《南平县志》 on the title page, or #+TITLE:."""
+    m = re.search(r"^#\+TITLE:\s*(\S.*?)\s*$", sources[0].text[:2000], re.M)
+    if m:
+        return m.group(1)
     for ln in lines[:10]:
         m = re.match(r"^《([^》]{1,20})》", ln.text.strip())
         if m:
             return m.group(1)
     return ""
+
+
+# The parts every 志 has, standing alone on their line: headings at the top level.
+_PARTS = re.compile(r"^(?:序|序言|前言|凡例|概述|总述|大事记|大事年表|附录|编后记|后记|跋)$")
+
+
+def part_heading(text: str) -> headings.Heading | None:
+    title = headings.tidy(text)
+    return headings.Heading(title, headings.RANK_VOLUME, "part") if _PARTS.match(title) else None
 
 
 # ---------------------------------------------------------------------------
@@ -92,6 +104,8 @@ def _classical_headings(lines: list[Line]) -> dict[int, headings.Heading] | None
         m = _MARKER.match(t.strip())
         if m:
             found[i] = headings.Heading(headings.tidy(m.group(1)), headings.RANK_CHAPTER, "marker")
+        elif part := part_heading(t):
+            found[i] = part
     long_indents = Counter(_indent(t) for t in texts if len(t.strip()) > 14)
     if not long_indents:
         return found or None
@@ -115,8 +129,8 @@ def _classical_headings(lines: list[Line]) -> dict[int, headings.Heading] | None
         elif body > 0 and _indent(t) == 0 and len(s) <= 12:
             found[i] = headings.Heading(headings.tidy(s), headings.RANK_CHAPTER, "flush")
     if not any(h.form in ("indent", "flush") for h in found.values()):
-        markers = {i: h for i, h in found.items() if h.form == "marker"}
-        return markers or None
+        markers = {i: h for i, h in found.items() if h.form in ("marker", "part")}
+        return markers if any(h.form == "marker" for h in markers.values()) else None
     return found
 
 

@@ -58,11 +58,14 @@ class Node:
     form: str = ""
 
 
-def outline(lines: list[Line], *, titles: bool = True, found: dict | None = None) -> list[Node]:
+def outline(
+    lines: list[Line], *, titles: bool = True, found: dict | None = None, extra=None
+) -> list[Node]:
     """Return the headings of ``lines`` in order, each with the body lines under it.
 
     ``found``: headings the caller already knows (line index → Heading), used instead of
     looking for them (a classical text's headings are told by their indent).
+    ``extra(text)``: a Heading for a line the kind knows as one (a 志's 凡例, 大事记), or None.
     """
     lines = [Line(ln.file, ln.number, _ARTEFACT.sub("", ln.text).rstrip()) for ln in lines]
     text = [ln.text.strip() for ln in lines]
@@ -76,7 +79,7 @@ def outline(lines: list[Line], *, titles: bool = True, found: dict | None = None
         for i, t in enumerate(text):
             if not t or lines[i].text.startswith("\t"):
                 continue  # tab-indented lines are table cells or boxed text
-            h = headings.word_form(t) or headings.numbered(t)
+            h = (extra(t) if extra else None) or headings.word_form(t) or headings.numbered(t)
             if h is not None and h.rest:
                 h = None  # a numbered point whose paragraph runs on: an item, not a heading
             if h is None and titles and _standalone_title(text, i):

@@ -170,3 +170,24 @@ def test_nothing_but_blank_lines_is_refused():
 
     with pytest.raises(LoaderError, match="no text found"):
         parse([source_from_text("a.txt", "\n\n# source: x\n\n")])
+
+
+def test_a_plain_text_gazetteer_takes_its_parts_as_top_headings():
+    doc = load("xianzhi-plain.txt")
+    assert [(s.level, s.title) for s in doc.sections] == [
+        (1, "序"),
+        (1, "凡例"),
+        (1, "大事记"),
+        (1, "第一编 地理"),
+        (1, "附录"),
+    ]
+    chronicle = doc.sections[2]
+    items = [(e.date, e.date_precision) for s in chronicle.walk() for e in s.entries]
+    assert items == [("1949-10-01", "day"), ("1950-01-01", "season")]
+    assert [c.title for c in doc.sections[3].children] == ["第一章 位置"]
+
+
+def test_the_book_title_is_the_one_the_text_prints():
+    assert load("classical-juan.txt").title == "青石志"
+    assert load("classical-mulu.txt").title == "青石县志"
+    assert load("chapter-bian-zhang-jie.txt").title == ""
