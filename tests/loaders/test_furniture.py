@@ -129,3 +129,22 @@ def test_every_kind_reads_past_the_page_lines(kind):
         ["5日 县政府召开常务会议，研究春耕生产工作。", "17日 县委召开全会。"],
         ["3月5日 县政府召开常务会议，研究春耕生产工作。", "17日 县委召开全会。"],
     )
+
+
+@pytest.mark.parametrize(
+    ("line", "what"),
+    [
+        ("上一篇：县政府召开常务会议", "web tool bar"),
+        ("浏览次数：1024", "web tool bar"),
+        ("扫一扫在手机打开当前页", "web tool bar"),
+        ("版权所有：青石县人民政府办公室", "web tool bar"),
+        ("主办单位：青石县人民政府", "web tool bar"),
+    ],
+)
+def test_web_page_footers_are_furniture(line, what):
+    assert furniture_kind(line) == what
+
+
+@pytest.mark.parametrize(("line", "page"), [("第 20 页 共 300 页", 20), ("20 / 300", 20)])
+def test_viewer_pagers_are_page_numbers(line, page):
+    assert page_number(line) == page
