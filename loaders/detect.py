@@ -54,6 +54,7 @@ _SIGNS = [
     ("plan", "第X章", re.compile(rf"^第[{_N}\d]+章"), 1, 6),
     ("plan", "规划纲要", re.compile(r"规划.{0,20}纲要|五年规划|远景目标"), 3, 2),
     ("newspaper", "本报记者", re.compile(r"本报(?:记者|讯)"), 3, 3),
+    ("newspaper", "记者/通讯员", re.compile(r"^(?:记者|通讯员)\s*[\u4e00-\u9fff]{2,4}(?:\s|$)"), 2, 2),
     ("gazetteer", "…志 title", re.compile(r"^[《]?[\u4e00-\u9fff]{1,6}[县州府厅市区郡]志(?:[》]|\s|[巻卷]|$)|^[\u4e00-\u9fff]{2}志[巻卷]"), 4, 2),
     ("gazetteer", "#+TITLE: …志", re.compile(r"^#\+TITLE:\s*\S{1,8}志\s*$"), 4, 1),
     ("gazetteer", "凡例/概述/序", re.compile(r"^(?:#+\s*)?(?:●\s*)?(?:凡\s*例|概\s*述|序\s*言?|编后记|附\s*录)$"), 2, 3),

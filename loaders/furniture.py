@@ -43,7 +43,9 @@ _SOURCE_LINE = re.compile(
 # A date line of a web page: 2023-05-12 09:30 or 2023年05月12日 10:20:01, maybe with 来源.
 _DATE_LINE = re.compile(
     r"^(?:(?:发布)?时间\s*[:：]\s*)?(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
-    r"|\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}(?::\d{2})?)(?:\s+.{0,40})?$"
+    r"|\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}(?::\d{2})?)"
+    # Only web words may follow: an ISO date that opens a sentence is a chronicle item.
+    r"(?:\s+(?:来源|作者|编辑|浏览|点击|阅读|字号|发布)\S*.{0,40})?$"
 )
 _TOOL_BAR = re.compile(
     r"字号\s*[:：]?\s*【?\s*大\s*中\s*小|【\s*字体\s*[:：]|分享到|打印本页|关闭窗口|【\s*打印\s*】|【\s*关闭\s*】"

@@ -40,6 +40,7 @@ def test_printed_page_numbers_are_read(line, page):
         ("# 第一章 建置", None),
         ("资料来源：县统计局", None),
         ("2020年3月5日", None),
+        ("2020-03-05 县委召开全会，部署全年工作。", None),
         ("首页", None),
     ],
 )
