@@ -27,6 +27,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import editing
+from .admin_import import VolumeLoadingMixin
 from .models import (
     Appointment,
     Byline,
@@ -194,8 +195,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Volume)
-class VolumeAdmin(HistoryAdmin):
-    list_display = ["title", "slug", "kind", "region", "year", "year_covered", "entry_count", "loaded_at"]
+class VolumeAdmin(VolumeLoadingMixin, HistoryAdmin):
+    list_display = ["title", "slug", "kind", "region", "year", "year_covered", "entry_count", "loaded_at", "load_report_link"]
     list_filter = ["kind", "region", "year"]
     search_fields = ["title", "slug"]
     readonly_fields = ["source_hash", "loaded_at"]

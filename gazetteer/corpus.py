@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import DatabaseError
 from pypinyin import lazy_pinyin
 
 from loaders import AUTO, KINDS, parse_sources
@@ -39,6 +40,21 @@ MANIFEST_FIELDS = {"slug", "title", "kind", "region", "compiler", "year", "year_
 class ManifestVolume:
     meta: store.VolumeMeta
     files: list[Path]
+
+
+def error_message(error: Exception) -> str:
+    """Return the one line a failed load tells the person loading (the command and the import page alike).
+
+    Raise anything that is not input the loaders refused or a database failure.
+    """
+    if isinstance(error, LoaderError):
+        return str(error)
+    if isinstance(error, DatabaseError):
+        return f"database error, the volume being loaded was left unchanged: {error}"
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error}"
+    raise error
 
 
 def read_manifest(path: Path | None = None) -> list[ManifestVolume]:

@@ -163,7 +163,7 @@ def test_load_corpus_rebuilds_an_index_that_was_lost():
 
 LANXI = ROOT / "tests" / "data" / "import" / "lanxi-yearbook-2020.txt"
 LANXI_WARNINGS = [
-    f"    lanxi-yearbook-2020.txt:{27 + 2 * i} — impossible date in {30 + i % 2}日 兰溪县第{i + 1}次防汛调度会议召开。" for i in range(12)
+    f"    lanxi-yearbook-2020.txt:{37 + 2 * i} — impossible date in 31日 兰溪县第{i + 1}次防汛调度会议召开。" for i in range(12)
 ]
 
 
@@ -214,7 +214,7 @@ def test_verbosity_0_prints_no_warnings_but_stores_them(no_index):
     out = load_lanxi(verbosity=0)
     assert len(out) == 1 and out[0].startswith("1 volume(s): 1 created in ")
     report = Volume.objects.get(slug="lanxi-nianjian-2020").load_report
-    assert report["warnings"][0] == {"file": "lanxi-yearbook-2020.txt", "line": 27, "message": "impossible date in 30日 兰溪县第1次防汛调度会议召开。"}
+    assert report["warnings"][0] == {"file": "lanxi-yearbook-2020.txt", "line": 37, "message": "impossible date in 31日 兰溪县第1次防汛调度会议召开。"}
     assert len(report["warnings"]) == 12
 
 

@@ -30,15 +30,6 @@ def report(command, results, verbosity):
 
 def command_error(error):
     """Turn what can go wrong during a load into the one-line error a command prints."""
-    from django.db import DatabaseError
+    from gazetteer.corpus import error_message
 
-    from loaders.document import LoaderError
-
-    if isinstance(error, LoaderError):
-        return CommandError(str(error))
-    if isinstance(error, DatabaseError):
-        return CommandError(f"database error, the volume being loaded was left unchanged: {error}")
-    if isinstance(error, OSError):
-        where = f"{error.filename}: " if error.filename else ""
-        return CommandError(f"{where}{error.strerror or error}")
-    raise error
+    return CommandError(error_message(error))
