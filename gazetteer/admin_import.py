@@ -231,7 +231,7 @@ class VolumeLoadingMixin:
                 return self._import_page(request, form, error="请选择要上传的文件。")
             meta = form.meta()
             notice = None
-            if request.POST.get("step") == "confirm":
+            if "confirm" in request.POST:  # the preview's 确认载入 button
                 edits = request.POST.get("edits") if request.POST.get("edits") in ("keep", "discard") else "refuse"
                 try:
                     result = importing.confirm(meta, files, request.POST.get("fingerprint", ""), edits=edits)

@@ -57,7 +57,7 @@ def hidden(response, name):
 
 
 def preview(client, files, **details):
-    return client.post(IMPORT, {**DETAILS, **details, "step": "preview", "files": files})
+    return client.post(IMPORT, {**DETAILS, **details, "files": files})
 
 
 def confirm(client, previewed, **details):
@@ -65,7 +65,7 @@ def confirm(client, previewed, **details):
     form = {**DETAILS, "slug": re.search(r'name="slug" value="([^"]*)"', previewed.content.decode()).group(1)}
     return client.post(
         IMPORT,
-        {**form, **details, "step": "confirm", "kept": hidden(previewed, "kept"), "fingerprint": hidden(previewed, "fingerprint")},
+        {**form, **details, "confirm": "确认载入", "kept": hidden(previewed, "kept"), "fingerprint": hidden(previewed, "fingerprint")},
     )
 
 
@@ -129,7 +129,7 @@ def test_the_upload_with_a_progress_bar_keeps_the_files_first(signed_in):
     answer = signed_in.post(UPLOAD, {"files": [upload("lanxi.txt", data)]}).json()
     token = f"{hashlib.sha256(data).hexdigest()}/lanxi.txt"
     assert answer == {"files": [{"token": token, "name": "lanxi.txt", "size": len(data)}]}
-    previewed = signed_in.post(IMPORT, {**DETAILS, "step": "preview", "kept": [token]})
+    previewed = signed_in.post(IMPORT, {**DETAILS, "kept": [token]})
     assert "18 个条目" in text_of(previewed)
 
 

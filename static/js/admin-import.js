@@ -94,8 +94,7 @@
         return;
       }
       sent = true;
-      var step = event.submitter && event.submitter.value;
-      if (step === "confirm") {
+      if (event.submitter && event.submitter.name === "confirm") {
         show(document.getElementById("import-progress"), "载入中……大文件可能需要一两分钟，请勿关闭页面。", null);
       }
     });
