@@ -284,6 +284,8 @@ class _Reader:
         if when.year is None and not self.warned_undated:
             self.doc.warn("大事记 item without a year: give the covered year (--year-covered)", para.first)
             self.warned_undated = True
+        if when.impossible:
+            self.doc.warn(f"impossible date in {para.text[:20]}", para.first)
         entry = self._make(para, EntryKind.CHRONICLE, "")
         entry.date, entry.date_end = when.date, when.date_end
         entry.date_precision = when.precision if when.year is not None else None
