@@ -404,3 +404,9 @@ def test_more_spans_of_modern_chronicles():
 def test_day_items_and_day_ranges(line, date, date_end):
     entry = one(f"3月\n{line}\n")
     assert (entry.date, entry.date_end, entry.date_precision) == (date, date_end, "day")
+
+
+def test_a_chronicle_titled_with_its_year_needs_no_covered_year():
+    doc = parse_sources([source_from_text("c.txt", "青石县2019年大事记\n\n5月\n\n8日 县委召开全会。\n")], "chronicle")
+    assert doc.title == "青石县2019年大事记"
+    assert [e.date for e in doc.entries()] == ["2019-05-08"]
