@@ -423,6 +423,9 @@ def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras:
         title = re.sub(r"\s+", "", m.group("t"))
         doc.title = title
         section_line, start = lines[start], start + 1
+        named = re.search(r"(\d{4})\s*年", title)
+        if year_covered is None and named:
+            year_covered = int(named.group(1))  # 青石县2019年大事记
     else:
         section_line = lines[start]
     loose, sections = read_chronicle(lines[start:], doc, year=year_covered, level=2, lunar_eras=lunar_eras)
