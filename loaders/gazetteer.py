@@ -131,6 +131,11 @@ def _classical_headings(lines: list[Line]) -> dict[int, headings.Heading] | None
     if not any(h.form in ("indent", "flush") for h in found.values()):
         markers = {i: h for i, h in found.items() if h.form in ("marker", "part")}
         return markers if any(h.form == "marker" for h in markers.values()) else None
+    if any(h.form in headings.WORD_FORMS for h in found.values()):
+        # Beside 编/章/节, an unnumbered short line is a sub-heading of the one open.
+        for i, h in found.items():
+            if h.form in ("indent", "flush"):
+                found[i] = headings.Heading(h.title, headings.RANK_TITLE, "title")
     return found
 
 

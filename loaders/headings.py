@@ -45,6 +45,7 @@ _WORD_RANK = {
     "辑": RANK_SECTION,
     "目": RANK_ITEM,
 }
+WORD_FORMS = set(_WORD_RANK) | {"卷"}
 _SENTENCE = re.compile(r"[。！？!?；;，,：:]")
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 MAX_TITLE = 30
