@@ -206,3 +206,24 @@ def test_unnumbered_sub_headings_sit_under_the_open_jie():
         (3, "境域"),
         (2, "第二节 地貌"),
     ]
+
+
+def test_a_gazetteer_in_traditional_characters_reads_the_same(monkeypatch):
+    given = []
+    monkeypatch.setattr(
+        "loaders.gazetteer.read_chronicle",
+        lambda lines, doc, *, year=None, level=2: (given.extend(ln.text.strip() for ln in lines if ln.text.strip()), ([], []))[1],
+    )
+    doc = parse_files([DATA / "traditional-xianzhi.txt"], "auto")
+    assert (doc.kind, doc.title) == ("gazetteer", "青石縣志")
+    assert [(s.level, s.title) for s in doc.walk()] == [
+        (1, "《青石縣志》"),
+        (1, "凡例"),
+        (1, "大事記"),
+        (1, "第一篇 地理"),
+        (2, "第一章 位置"),
+        (3, "第一節 境域"),
+        (3, "第二節 面積"),
+        (1, "附錄"),
+    ]
+    assert given == ["1949年", "10月  縣政府遷至新址。"]
