@@ -29,12 +29,12 @@ from .furniture import Cleaned, clean_sources
 from .plaintext import Node, make_entry, outline
 from .text import Line, Source, is_hard_wrapped
 
-_CHRONICLE = re.compile(r"^(?:\S{0,4}大事(?:记|志|年表|纪略|纪要)?(?:第\S+)?|\S{0,2}灾(?:祥|异)附?(?:志)?)$")
+_CHRONICLE = re.compile(r"^(?:\S{0,4}大事(?:[记記志]|年表|[纪紀]略|[纪紀]要)?(?:第\S+)?|\S{0,2}[灾災](?:祥|异|異)附?(?:志)?)$")
 _FANLI = re.compile(r"^凡\s*例$")
 # A single year heading (a chronicle's), not a period: 1949年, 公元前651年（晋献公二十六年）.
 _YEAR_HEADING = re.compile(r"^(?:公元前?)?\d{1,4}年(?:[（(][^）)]*[）)])?$|^[一二三四五六七八九〇零]{4}年$")
-_TOC_START = re.compile(r"^(?:\S{0,8}?[志鉴])?\s*目\s*[録录](?:\s|$)|^●?\s*序号\s+篇名")
-_CONTAINER = re.compile(rf"^(?:[卷巻]\s*[{headings.NUMERALS}]+|[卷巻]之\S+|第[{headings.NUMERALS}\d]+[编卷章])$")
+_TOC_START = re.compile(r"^(?:\S{0,8}?[志鉴鑑])?\s*目\s*[録录錄](?:\s|$)|^●?\s*序[号號]\s+篇名")
+_CONTAINER = re.compile(rf"^(?:[卷巻]\s*[{headings.NUMERALS}]+|[卷巻]之\S+|第[{headings.NUMERALS}\d]+[编編卷巻篇章])$")
 _ZHI = re.compile(rf"^\S{{1,6}}志(?:第)?[{headings.NUMERALS}]+$")
 _MARKER = re.compile(r"^●\s*(\S.{0,20})$")
 _CELLS = re.compile(r"\s{2,}")
@@ -74,7 +74,7 @@ def _book_title(sources: list[Source], lines: list[Line]) -> str:
 
 
 # The parts every 志 has, standing alone on their line: headings at the top level.
-_PARTS = re.compile(r"^(?:序|序言|前言|凡例|概述|总述|大事记|大事年表|附录|编后记|后记|跋)$")
+_PARTS = re.compile(r"^(?:序|序言|前言|凡例|概述|[总總]述|大事[记記]|大事年表|附[录錄録]|[编編]?[后後][记記]|跋)$")
 
 
 def part_heading(text: str) -> headings.Heading | None:
@@ -131,6 +131,11 @@ def _classical_headings(lines: list[Line]) -> dict[int, headings.Heading] | None
     if not any(h.form in ("indent", "flush") for h in found.values()):
         markers = {i: h for i, h in found.items() if h.form in ("marker", "part")}
         return markers if any(h.form == "marker" for h in markers.values()) else None
+    if any(h.form in headings.WORD_FORMS for h in found.values()):
+        # Beside 编/章/节, an unnumbered short line is a sub-heading of the one open.
+        for i, h in found.items():
+            if h.form in ("indent", "flush"):
+                found[i] = headings.Heading(h.title, headings.RANK_TITLE, "title")
     return found
 
 
