@@ -354,18 +354,3 @@ class IndexTask(models.Model):
 
     def __str__(self):
         return f"{self.model}.{self.object_id}"
-
-
-class LoginFailure(models.Model):
-    """A failed admin sign-in, kept in the database so every gunicorn worker sees it."""
-
-    username = models.CharField("用户名", max_length=150)
-    address = models.GenericIPAddressField("来源地址", null=True, blank=True)
-    at = models.DateTimeField("时间", default=timezone.now, db_index=True)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "登录失败记录"
-        ordering = ["-at"]
-
-    def __str__(self):
-        return f"{self.username} {self.address} {self.at:%Y-%m-%d %H:%M:%S}"

@@ -5,6 +5,7 @@ dir. With DJANGO_DEBUG unset the site runs in production mode, so a missing secr
 key is an error rather than a silently shared development key.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -94,6 +95,7 @@ INSTALLED_APPS = [
     "gazetteer",
     "haystack",
     "simple_history",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -110,11 +112,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page (gazetteer/signin.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
-# Admin sign-in: after this many failures for one user name (or five times as many
-# from one address) within the window, refuse every sign-in there until it passes.
-ADMIN_LOGIN_FAILURES = (5, 15 * 60)
+# Admin sign-in (django-axes): after 5 failures for one user name or from one client
+# address, refuse every sign-in there for 15 minutes, even with the right password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Tries during a lockout do not prolong it: an attacker cannot keep an editor out for good.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "gazetteer.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "gazetteer.signin.locked_out"
+AXES_VERBOSE = False
+# Reverse proxies whose X-Forwarded-For names the client (addresses or networks).
+GAZETTEER_TRUSTED_PROXIES = envlist("GAZETTEER_TRUSTED_PROXIES", "127.0.0.1,::1")
 
 ROOT_URLCONF = "gazetteer.urls"
 WSGI_APPLICATION = "gazetteer.wsgi.application"

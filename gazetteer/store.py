@@ -73,13 +73,20 @@ class StoreResult:
             return f"{self.volume.slug}: unchanged"
         c = self.counts
         kinds = ", ".join(f"{k} {c['entries.' + k]}" for k in sorted(Entry.Kind.values) if c["entries." + k])
+        # People and organisations are shared across volumes: a reload finds them, so
+        # the count is of those this load had to create.
         return (
-            f"{self.volume.slug}: {self.status} — {c['sections']} sections "
+            f"{self.volume.slug}: {self.status} — {plural(c['sections'], 'section')} "
             f"({c['sections.level1']} top-level, {len(self.not_digitized)} not digitised), "
-            f"{c['entries']} entries ({kinds}), {c['people']} people, "
-            f"{c['organisations']} organisations, {c['appointments']} appointments, "
-            f"{c['captions']} captions, {c['bylines']} bylines"
+            f"{plural(c['entries'], 'entry', 'entries')} ({kinds}), {plural(c['people'], 'new person', 'new people')}, "
+            f"{plural(c['organisations'], 'new organisation')}, {plural(c['appointments'], 'appointment')}, "
+            f"{plural(c['captions'], 'caption')}, {plural(c['bylines'], 'byline')}"
         )
+
+
+def plural(n: int, one: str, many: str = "") -> str:
+    """Return "1 section" / "2 sections"."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def volume_hash(meta: VolumeMeta, files: list[StoredFile]) -> str:

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import path, re_path
 
-from . import api, health, views
+from . import api, exports, health, views
 
 api_patterns = [
     path("api/volumes", api.volumes, name="api-volumes"),
@@ -21,8 +21,8 @@ urlpatterns = [
     path("entries/<int:pk>/", views.entry, name="entry"),
     path("search/", views.search_page, name="search"),
     path("chronicle/", views.chronicle, name="chronicle"),
-    path("chronicle/export.csv", views.chronicle_csv, name="chronicle-csv"),
-    path("chronicle/export.ics", views.chronicle_ics, name="chronicle-ics"),
+    path("chronicle/export.csv", exports.chronicle_csv, name="chronicle-csv"),
+    path("chronicle/export.ics", exports.chronicle_ics, name="chronicle-ics"),
     path("organisations/", views.organisations, name="organisations"),
     path("people/", views.people, name="people"),
     path("people/<int:pk>/", views.person, name="person"),

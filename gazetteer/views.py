@@ -8,7 +8,6 @@ of range is a 404, like an unknown id.
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime
 import functools
 import re
@@ -18,7 +17,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -813,98 +812,6 @@ def _timeline(entries):
         }
         years.setdefault(e.date.year, OrderedDict()).setdefault(e.date.month, []).append(item)
     return [(year, list(months.items())) for year, months in years.items()]
-
-
-EXPORT_FIELDS = ("pk", "date", "date_end", "title", "text", "page", "volume__title")
-
-
-def _export_rows(request, items):
-    """Yield the filtered 大事记 as plain tuples with absolute URLs: no model instances."""
-    url = request.build_absolute_uri(reverse("entry", args=[999999999])).replace("999999999", "{}")
-    for pk, date, date_end, title, text, page, volume_title in items.values_list(*EXPORT_FIELDS).iterator():
-        yield pk, date, date_end, title, text, page, volume_title, url.format(pk)
-
-
-def _export_error(form):
-    message = "；".join(" ".join(e) for e in form.errors.values())
-    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-
-
-def chronicle_csv(request):
-    form, items = _chronicle(request)
-    if items is None:
-        return _export_error(form)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="chronicle.csv"'
-    response.write("\ufeff")  # a BOM, so that spreadsheet programs read the file as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["日期", "截止日期", "标题", "正文", "卷册", "页码", "链接"])
-    for _, date, date_end, title, text, page, volume_title, url in _export_rows(request, items):
-        writer.writerow(
-            [
-                date.isoformat(),
-                date_end.isoformat() if date_end else "",
-                title,
-                text,
-                volume_title,
-                page or "",
-                url,
-            ]
-        )
-    return response
-
-
-def _ics_text(value):
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _ics_fold(line):
-    """Fold a content line at 75 octets without splitting a UTF-8 character (RFC 5545 3.1)."""
-    data = line.encode()
-    if len(data) <= 75:
-        return line
-    parts, start, limit = [], 0, 75
-    while len(data) - start > limit:
-        cut = start + limit
-        while data[cut] & 0xC0 == 0x80:  # a continuation byte: back up to the character's start
-            cut -= 1
-        parts.append(data[start:cut].decode())
-        start, limit = cut, 74  # continuation lines begin with a space
-    parts.append(data[start:].decode())
-    return "\r\n ".join(parts)
-
-
-def chronicle_ics(request):
-    form, items = _chronicle(request)
-    if items is None:
-        return _export_error(form)
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    host = request.get_host().split(":")[0] or "localhost"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//gazetteer//chronicle//ZH",
-        "CALSCALE:GREGORIAN",
-        "X-WR-CALNAME:大事记",
-    ]
-    for pk, date, date_end, title, text, page, volume_title, url in _export_rows(request, items):
-        end = (date_end or date) + datetime.timedelta(days=1)  # DTEND of an all-day event is exclusive
-        source = f"{volume_title}，第{page}页" if page else volume_title
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:entry-{pk}@{host}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{date:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{end:%Y%m%d}",
-            _ics_fold("SUMMARY:" + _ics_text(title)),
-            _ics_fold("DESCRIPTION:" + _ics_text(f"{text}\n（{source}）")),
-            _ics_fold("URL:" + url),
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    response = HttpResponse("\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="chronicle.ics"'
-    return response
 
 
 # --- people and organisations --------------------------------------------------------

@@ -18,6 +18,7 @@ KINDS = {
     "speeches": "loaders.speeches",
     "plan": "loaders.plan",
     "newspaper": "loaders.newspaper",
+    "gazetteer": "loaders.gazetteer",
     "text": "loaders.plaintext",
     "chronicle": "loaders.chronicle",
 }

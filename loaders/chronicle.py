@@ -27,367 +27,39 @@ and days are of the Chinese calendar and are kept as printed (``lunar=True``), a
 are for the eras named in ``lunar_eras`` (a 凡例 may say 民国以来，仍用夏建纪月). Years
 before the common era cannot be held by an ISO date: such items keep ``date`` None
 and carry the year in ``Entry.year`` (negative, historical: 公元前651年 is -651).
+
+How a printed date is read is ``loaders/dates.py``; the era table is ``loaders/eras.py``.
+This module makes paragraphs, items, sections and titles of them.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Collection
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from . import eras
+from .dates import (
+    MARKDOWN,
+    SEPARATOR,
+    DateContext,
+    Heading,
+    When,
+    month_span,
+    read_date,
+    read_heading,
+    read_year,
+    year_when,
+)
 from .document import DatePrecision, Document, Entry, EntryKind, LoaderError, Section
+from .furniture import clean_sources, page_number
 from .text import Line, Source, join_paragraphs
 
-_CN = eras.NUMERAL
-_NUM = rf"(?:\d{{1,2}}|[{_CN}]{{1,3}})"  # a month or day number, Arabic or Chinese
-_DASH = r"\s*(?:[~～—－\-–至到]+|——)\s*"
-_GZ = rf"[{eras.STEMS}][{eras.BRANCHES}戍已]"
-
-# A line that is only a printed page number: furniture.py owns page furniture; these
-# are skipped here only so that a page number is never glued into an item.
-_PAGE_NUMBER = re.compile(r"^\s*(?:[Pp]\.?\s*\d{1,4}|[-—－]\s*\d{1,4}\s*[-—－]|第\s*\d{1,4}\s*页|\d{1,4})\s*$")
-_MARKDOWN = re.compile(r"^\s*#{1,6}\s+")
-
-_SAME_DAY = re.compile(r"^(?:是日|同日|当日|当天|△|▲)\s*[，,、：:]?\s*")
-_SAME_MONTH = re.compile(r"^(?:是月|该月|本月|当月)\s*[，,、：:]?\s*")
-_SAME_YEAR = re.compile(r"^(?:是年|本年|年内|是岁|全年|当年)\s*[，,、：:]?\s*")
-_SEASONS = {"春": (1, 3), "夏": (4, 6), "秋": (7, 9), "冬": (10, 12)}
-# A season opens an item however it goes on (夏秋白喉流行, 春二月, 冬，…), except in the
-# few words where it is not a season: 春节 is a day, 夏邑 a county.
-_SEASON = re.compile(r"^(?:是)?(?P<s>[春夏秋冬]{1,2})(?:季|天)?(?!节|联|晚|运|邑|至|分)")
-_XUN = {"上旬": (1, 10), "中旬": (11, 20), "下旬": (21, 31), "初": (1, 10), "中": (11, 20), "底": (21, 31),
-        "末": (21, 31)}
-_MONTH_NAMES = {"正": 1, "冬": 11, "腊": 12}
-_MONTH = rf"(?P<leap>闰)?(?P<month>\d{{1,2}}|[{_CN}]{{1,3}}|正|冬|腊)\s*月"
-# month [day [— [month] day]] [日] [上旬…]
-_MONTH_DAY = re.compile(
-    rf"^{_MONTH}(?:\s*(?P<day>初?{_NUM}|朔|望|既望|晦)\s*日?"
-    rf"(?:{_DASH}(?:(?P<month2>\d{{1,2}}|[{_CN}]{{1,3}})\s*月\s*)?(?P<day2>初?{_NUM})\s*日?)?"
-    rf"|\s*(?P<xun>上旬|中旬|下旬|初|中|底|末)(?![\u4e00-\u9fff]{{0,1}}日))?"
-)
-_DAY_ONLY = re.compile(
-    rf"^(?P<day>\d{{1,2}}|初{_NUM})\s*日(?:{_DASH}(?P<day2>\d{{1,2}}|初?{_NUM})\s*日?)?"
-    rf"|^(?P<d1>\d{{1,2}}){_DASH}(?P<d2>\d{{1,2}})\s*日"
-)
-_XUN_ONLY = re.compile(r"^(?P<xun>上旬|中旬|下旬)")
-_VAGUE_ERA = re.compile(r"^(?P<what>.+?)(?P<how>中|间|初|末)(?=[，,、；;。\s]|$)")
-_MODERN_YEAR = re.compile(r"^(?:(?P<bc>公元前|前)|(?P<ad>公元))?(?P<y>\d{1,4})\s*年")
-_DIGIT_YEAR = re.compile(r"^(?P<y>[〇零○一二三四五六七八九]{4})年")
-_IMPLIED = re.compile(rf"^(?P<n>元|[{_CN}]{{1,4}}|\d{{1,2}})年")
-_GZ_YEAR = re.compile(rf"^(?P<gz>{_GZ})(?:年|岁)?(?=[，,、\s春夏秋冬正一二三四五六七八九十冬腊闰])")
-_PAREN = re.compile(r"^\s*[（(](?P<inner>[^）)]{1,30})[）)]")
-_ERA_INSIDE = re.compile(r"[\u4e00-\u9fff]+(?:元|[〇零○一二三四五六七八九十廿卅百]+|\d+)年")
-_SEP = re.compile(r"^[\s，,、：:]+")
-_LUNAR_SAID = re.compile(r"农历|阴历|夏历|旧历")
-_SOLAR_SAID = re.compile(r"阳历|公历|新历")
-
-# Headings: a line that is nothing but a year, a period or a month.
-_YEAR_RANGE = re.compile(r"^(?:公元前?)?\d{1,4}年?\s*[～~—－\-–至]+\s*(?:公元前?)?\d{1,4}年?$")
+# A line that is only a number: a page number furniture.py did not take (the caller
+# may not have cleaned its lines). Never glued into an item.
+_BARE_NUMBER = re.compile(r"^\d{1,4}$")
 _NOTE_HEAD = re.compile(r"^[【\[](?P<what>注|校|按|注释|校记|附注)[】\]]\s*")
 _NOTE_ITEM = re.compile(r"^\d{1,2}\s*[.．、]\s*\S")
-
-
-# ---------------------------------------------------------------------------
-# Dates
-
-
-@dataclass(frozen=True)
-class When:
-    """The date of an item: what the text names, and where its text begins."""
-
-    date: str | None
-    date_end: str | None
-    precision: str
-    year: int | None
-    month: int | None = None
-    printed: str = ""
-    lunar: bool = False
-
-
-def _iso(year: int | None, month: int, day: int) -> str | None:
-    if year is None or year < 1 or not 1 <= month <= 12:
-        return None
-    if not 1 <= day <= calendar.monthrange(year, month)[1]:
-        return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
-
-
-def _last_day(year: int, month: int) -> int:
-    return calendar.monthrange(year, month)[1] if year >= 1 else 31
-
-
-def _month_span(year: int | None, first: int, last: int) -> tuple[str | None, str | None]:
-    if year is None or year < 1:
-        return None, None
-    return _iso(year, first, 1), _iso(year, last, _last_day(year, last))
-
-
-def year_when(year: int | None, printed: str = "") -> When:
-    start, end = _month_span(year, 1, 12)
-    return When(start, end, DatePrecision.YEAR, year, None, printed)
-
-
-def _number(text: str) -> int | None:
-    text = text.removeprefix("初")
-    return eras.chinese_number(text)
-
-
-def _month_number(text: str) -> int | None:
-    return _MONTH_NAMES.get(text) or eras.chinese_number(text)
-
-
-@dataclass
-class _Context:
-    """What an item's date is read against: the headings and the items before it."""
-
-    year: int | None = None
-    month: int | None = None
-    dynasty: str | None = None
-    era: eras.Era | None = None
-    previous: When | None = None
-    year_printed: str = ""  # the printed year of a heading, kept on its items
-    lunar_eras: Collection[str] = ()
-    lunar_era: bool = False  # the year was given in one of ``lunar_eras``
-
-    def is_lunar(self, year: int | None) -> bool:
-        return year is not None and (year < 1912 or self.lunar_era)
-
-
-def read_date(text: str, ctx: _Context) -> tuple[When, int] | None:
-    """Read the date at the start of an item; return it and where the item's own text begins.
-
-    None: the text does not start with a date.
-    """
-    m = _SAME_DAY.match(text)
-    if m:
-        prev = ctx.previous
-        if prev is None:
-            return None
-        if prev.precision == DatePrecision.DAY and prev.date_end:
-            # 是日 after 16—19日 is the first day, as the item above begins.
-            prev = replace(prev, date_end=None)
-        return prev, m.end()
-    m = _SAME_MONTH.match(text)
-    if m and ctx.month:
-        start, end = _month_span(ctx.year, ctx.month, ctx.month)
-        printed = ctx.previous.printed if ctx.previous and ctx.previous.printed else ""
-        return When(start, end, DatePrecision.MONTH, ctx.year, ctx.month, printed, ctx.is_lunar(ctx.year)), m.end()
-    m = _SAME_YEAR.match(text)
-    if m:
-        return year_when(ctx.year, ctx.year_printed), m.end()
-
-    vague = _vague_era(text, ctx)
-    if vague:
-        return vague
-    pos, year, printed, explicit_year = 0, ctx.year, "", False
-    found = _year_at(text, ctx)
-    if found:
-        year, printed, pos = found
-        explicit_year = True
-        # an era year may be followed by its 干支: 德祐二年，丙子夏五月
-        m = re.match(rf"^[，,]?\s*{_GZ}(?:年|岁)?", text[pos:])
-        if m and not _MONTH_DAY.match(text[pos + m.end() - 2 :]):
-            printed += text[pos : pos + m.end()].lstrip("，, ")
-            pos += m.end()
-    rest = text[pos:]
-    m = _SEP.match(rest) if explicit_year else None
-    skip = m.end() if m else 0
-    when = _month_and_day(rest[skip:], ctx, year, printed)
-    if when is not None:
-        w, used = when
-        return w, pos + skip + used
-    if explicit_year:
-        return year_when(year, printed), pos
-    m = _XUN_ONLY.match(text)
-    if m and ctx.month:
-        return _xun(ctx.year, ctx.month, m.group("xun"), "", ctx), m.end()
-    return None
-
-
-def _vague_era(text: str, ctx: _Context) -> tuple[When, int] | None:
-    """洪武中, 万历间, 淳祐间: some year of an era, so the era's whole span."""
-    near = ctx.previous.year if ctx.previous and ctx.previous.year is not None else ctx.year
-    found = eras.match_era_name(text, dynasty=ctx.dynasty, near=near)
-    if not found:
-        return None
-    era, end = found
-    m = re.match(r"(?:中|间|初|末|时)(?=[，,、；;。\s]|$)", text[end:])
-    if not m:
-        return None
-    end += m.end()
-    ctx.era = era
-    start = _iso(era.first, 1, 1) if era.first >= 1 else None
-    stop = _iso(era.last, 12, 31) if era.last >= 1 else None
-    ctx.lunar_era = era.dynasty in ctx.lunar_eras
-    return When(start, stop, DatePrecision.YEAR, era.first, None, text[:end], False), end
-
-
-def _year_at(text: str, ctx: _Context) -> tuple[int | None, str, int] | None:
-    """Read a year at the start: 1987年, 公元前651年, 一九八七年, 清乾隆十七年, 四十一年, 乙酉."""
-    m = _MODERN_YEAR.match(text)
-    paren = _PAREN.match(text[m.end():]) if m else None
-    if m and (m.group("bc") or m.group("ad") or len(m.group("y")) >= 3 or (paren and _ERA_INSIDE.search(paren.group(0)))):
-        y = int(m.group("y"))
-        year = -y if m.group("bc") else y
-        end = m.end()
-        printed = ""
-        if paren:
-            printed = m.group(0) + paren.group(0).strip()
-            end += paren.end()
-            inner = eras.match_era_year(paren.group("inner"), near=year)
-            if inner and inner.era.dynasty == "民国":
-                ctx.lunar_era = inner.era.dynasty in ctx.lunar_eras
-        elif year < 1:
-            printed = m.group(0)
-        ctx.era = None if year >= 1912 else ctx.era
-        return year, printed, end
-    m = _DIGIT_YEAR.match(text)
-    if m:
-        return eras.digit_year(m.group("y")), m.group(0), m.end()
-    near = ctx.previous.year if ctx.previous and ctx.previous.year is not None else ctx.year
-    found = eras.match_era_year(text, dynasty=ctx.dynasty, near=near)
-    if found:
-        ctx.era = found.era
-        ctx.lunar_era = found.era.dynasty in ctx.lunar_eras or found.era.name in ctx.lunar_eras
-        end = len(found.printed)
-        paren = _PAREN.match(text[end:])
-        if paren and re.fullmatch(r"(?:公元)?\d{3,4}年?", paren.group("inner")):
-            end += paren.end()
-        return found.year, text[:end].strip(), end
-    m = _IMPLIED.match(text)
-    if m and ctx.era is not None:
-        n = eras.chinese_number(m.group("n"))
-        if n and ctx.era.first + n - 1 <= ctx.era.last + 1:
-            year = ctx.era.year(n)
-            return year, ctx.era.name + m.group(0), m.end()
-    m = _GZ_YEAR.match(text)
-    if m and near is not None:
-        year = eras.year_of_ganzhi(m.group("gz"), near)
-        if year is not None:
-            return year, m.group(0), m.end()
-    return None
-
-
-def _month_and_day(text: str, ctx: _Context, year: int | None, printed: str) -> tuple[When, int] | None:
-    """Read [season] month [day | range | xun] or a day alone, in ``year``."""
-    pos, season = 0, None
-    m = _SEASON.match(text)
-    if m:
-        season = m.group("s")
-        pos = m.end()
-    said = re.match(r"(?:阳历|公历|新历|阴历|农历|夏历|旧历)", text[pos:])
-    if said:
-        pos += said.end()
-    rest = text[pos:]
-    m = _MONTH_DAY.match(rest)
-    if m:
-        month = _month_number(m.group("month"))
-        if month is None or not 1 <= month <= 12:
-            return None
-        lunar = ctx.is_lunar(year) or bool(m.group("leap"))
-        head = text[: pos + m.end()]
-        if _SOLAR_SAID.search(printed + head):
-            lunar = False
-        elif _LUNAR_SAID.search(printed + head):
-            lunar = True
-        shown = printed + head if (printed or lunar or m.group("leap") or not head[:1].isdigit()) else printed
-        ctx.month = month
-        if m.group("xun"):
-            return _xun(year, month, m.group("xun"), shown, ctx, lunar), pos + m.end()
-        day = m.group("day")
-        if day:
-            return _day(year, month, day, m.group("month2"), m.group("day2"), shown, lunar, ctx), pos + m.end()
-        start, end = _month_span(year, month, month)
-        return When(start, end, DatePrecision.MONTH, year, month, shown, lunar), pos + m.end()
-    if season:
-        first, last = _SEASONS[season[0]][0], _SEASONS[season[-1]][1]
-        start, end = _month_span(year, first, last)
-        return When(start, end, DatePrecision.SEASON, year, None, printed + text[:pos].rstrip("，, "),
-                    ctx.is_lunar(year)), pos
-    if printed:
-        return None  # after a year only a month, season or nothing: 1987年3月, 1987年春
-    m = _DAY_ONLY.match(text)
-    if m and ctx.month:
-        day, day2 = m.group("day") or m.group("d1"), m.group("day2") or m.group("d2")
-        lunar = ctx.is_lunar(year)
-        shown = m.group(0) if lunar or not text[:1].isdigit() else ""
-        return _day(year, ctx.month, day, None, day2, shown, lunar, ctx), m.end()
-    return None
-
-
-def _day(year, month, day, month2, day2, printed, lunar, ctx) -> When:
-    special = {"朔": 1, "望": 15, "既望": 16}
-    if day == "晦":
-        start, end = _month_span(year, month, month)
-        return When(start, end, DatePrecision.MONTH, year, month, printed, lunar)
-    d = special.get(day) or _number(day)
-    start = _iso(year, month, d) if d else None
-    end = None
-    if day2:
-        m2 = _month_number(month2) if month2 else month
-        d2 = _number(day2)
-        end = _iso(year, m2, d2) if m2 and d2 else None
-        if m2 and month2:
-            ctx.month = m2
-    if start is None and year is not None and year >= 1:
-        # A lunar 二月三十日 has no Gregorian twin: keep the month.
-        start, end = _month_span(year, month, month)
-        return When(start, end, DatePrecision.MONTH, year, month, printed, lunar)
-    return When(start, end, DatePrecision.DAY, year, month, printed, lunar)
-
-
-def _xun(year, month, which, printed, ctx, lunar=None) -> When:
-    first, last = _XUN[which]
-    if lunar is None:
-        lunar = ctx.is_lunar(year)
-    if year is None or year < 1:
-        return When(None, None, DatePrecision.XUN, year, month, printed, lunar)
-    last = min(last, _last_day(year, month))
-    return When(_iso(year, month, first), _iso(year, month, last), DatePrecision.XUN, year, month, printed, lunar)
-
-
-# ---------------------------------------------------------------------------
-# Headings
-
-
-@dataclass(frozen=True)
-class Heading:
-    rank: int  # 0 a period or dynasty, 1 a year, 2 a month
-    title: str
-    year: int | None = None
-    month: int | None = None
-    dynasty: str | None = None
-    printed: str = ""
-
-
-def read_heading(text: str, ctx: _Context | None = None) -> Heading | None:
-    """Return the heading a whole line is, or None: 1987年, 民国27年（1938年）, 宋, 3月."""
-    ctx = ctx or _Context()
-    markdown = bool(_MARKDOWN.match(text))
-    t = _MARKDOWN.sub("", text).strip()
-    key = re.sub(r"\s+", "", t)
-    if not key or len(key) > 40:
-        return None
-    m = re.fullmatch(r"(\d{1,2})月", key)
-    if m and 1 <= int(m.group(1)) <= 12:
-        return Heading(2, key, month=int(m.group(1)))
-    if eras.dynasties(key):
-        return Heading(0, key, dynasty=key)
-    if _YEAR_RANGE.match(key):
-        return Heading(0, key)
-    probe = _Context(year=ctx.year, dynasty=ctx.dynasty, previous=ctx.previous, lunar_eras=ctx.lunar_eras)
-    found = _year_at(key, probe)
-    if found and found[2] == len(key):
-        year, printed, _ = found
-        if _IMPLIED.fullmatch(key) or _GZ_YEAR.match(key):
-            return None  # 四十一年 alone is an item's start in a paragraph, not a heading
-        return Heading(1, key, year=year, printed=printed if printed != key or year is None or year < 1 else
-                       (key if not key[:1].isdigit() else ""))
-    if markdown:
-        return Heading(0, key)
-    return None
 
 
 # ---------------------------------------------------------------------------
@@ -403,19 +75,21 @@ class _Para:
     after_blank: bool = False  # a blank line stands before it
 
 
-def _paragraphs(lines: list[Line], wrapped: bool) -> list[_Para | Heading | Line]:
-    """Group lines into paragraphs; keep heading lines as they are (returned as Line)."""
+def _paragraphs(lines: list[Line], wrapped: bool) -> list[_Para]:
+    """Group lines into paragraphs: a blank line ends one; so does an indented line in a
+    text whose paragraphs are indented (``wrapped``), where flush lines continue it."""
     out: list = []
     for line in lines:
         raw = line.text.rstrip()
         text = raw.strip()
-        if not text or _PAGE_NUMBER.match(text):
+        if not text or _BARE_NUMBER.match(text) or page_number(text) is not None:
             if not text:
                 out.append(None)  # a paragraph break
             continue
         indented = raw[:1] in (" ", "\t")
         prev = out[-1] if out else None
-        if wrapped and not indented and isinstance(prev, _Para) and not _MARKDOWN.match(raw):
+        heading = not indented and read_heading(raw) is not None
+        if wrapped and not indented and isinstance(prev, _Para) and not heading:
             prev.text += text
             prev.last = line
             continue
@@ -458,14 +132,17 @@ class _Reader:
         self.doc = doc
         self.level = level
         self.indent_layout = indent_layout
-        self.ctx = _Context(year=year, lunar_eras=lunar_eras)
+        self.ctx = DateContext(year=year, lunar_eras=lunar_eras)
         self.default_year = year
         self.loose: list[Entry] = []
         self.top: list[Section] = []
         self.stack: list[tuple[Heading, Section]] = []
         self.entry: Entry | None = None
         self.parts: dict[int, list[tuple[str, int, int]]] = {}
-        self.notes: list | None = None  # an open 【注】 block: the entry it annotates
+        # An open 【注】/【校】 block: the entry its notes go to, and whether its lines are
+        # notes even when they are not numbered (after a bare 【校】 heading line).
+        self.notes: Entry | None = None
+        self.notes_unnumbered = False
         self.aside: Entry | None = None  # an undated block after a sub-heading (a list)
         self.warned_undated = False
         self._rest: dict[int, str] = {}  # entry → its first paragraph after the date
@@ -483,18 +160,19 @@ class _Reader:
             self.top.append(section)
         self.stack.append((heading, section))
         ctx = self.ctx
+        ctx.under_year = heading.rank >= 1
         if heading.rank == 0:
             if heading.dynasty:
                 ctx.dynasty = heading.dynasty
-                ctx.era = None
+                # A dynasty of one era (中华民国) names it: 二年 under it is 民国二年.
+                only = {(e.dynasty, e.first) for e in eras.eras() if e.dynasty in eras.dynasties(heading.dynasty)}
+                ctx.era = eras.resolve(heading.dynasty) if len(only) == 1 else None
             ctx.month = None
         elif heading.rank == 1:
             ctx.year, ctx.month = heading.year, None
-            ctx.year_printed = heading.printed
+            ctx.year_printed, ctx.heading_year = heading.printed, heading.year
             ctx.lunar_era = False
-            found = _year_at(heading.title, _Context(lunar_eras=ctx.lunar_eras))
-            if found:
-                _year_at(heading.title, ctx)  # sets the era and lunar flag the heading names
+            read_year(heading.title, ctx)  # the era and the lunar flag the heading names
             ctx.previous = year_when(heading.year, heading.printed)
         else:
             ctx.month = heading.month
@@ -512,14 +190,14 @@ class _Reader:
 
     def feed(self, para: _Para) -> None:
         text = para.text
-        heading = read_heading(text if not _MARKDOWN.match(para.first.text) else para.first.text, self.ctx)
+        heading = read_heading(text if not MARKDOWN.match(para.first.text) else para.first.text, self.ctx)
         if heading is not None and para.first is para.last:
             self._open(heading, para)
             return
         m = _NOTE_HEAD.match(text)
         if para.after_blank:
             self.notes = None  # a note block ends at a blank line
-        if m or (self.notes is not None and (_NOTE_ITEM.match(text) or self.notes[1])):
+        if m or (self.notes is not None and (_NOTE_ITEM.match(text) or self.notes_unnumbered)):
             self._note(para, bool(m), m.end() if m else 0)
             return
         self.notes = None
@@ -533,19 +211,14 @@ class _Reader:
 
     def _note(self, para: _Para, opens: bool, skip: int) -> None:
         """A 【注】/【校】 block: notes on the item above, never items themselves."""
-        target = self.entry or (self._home()[-1] if self._home() else None)
         rest = para.text[skip:].strip()
         if opens:
-            # Lines after 【校】 are the note itself even when they are not numbered.
-            self.notes = [target, not rest]
-        if target is None:
-            target = self._preamble(para)
-            self.notes[0] = target
+            home = self._home()
+            self.notes = self.entry or (home[-1] if home else None) or self._preamble(para)
+            self.notes_unnumbered = not rest
         if rest:
-            target.notes.append(rest)
-            if opens:
-                self.notes[1] = False
-        self._stretch(target, para)
+            self.notes.notes.append(rest)
+        self._stretch(self.notes, para)
 
     def _undated(self, para: _Para) -> None:
         text = para.text
@@ -566,7 +239,8 @@ class _Reader:
                 self._stretch(self.entry, para)
                 return
             if self.stack and self.stack[-1][0].rank >= 1:
-                self._new_item(para, self.ctx.previous or year_when(self.ctx.year), text, inherit=True)
+                # The first words under a year or month heading have no date of their own.
+                self._new_item(para, self._inherited(), text, inherit=True)
                 return
             self._preamble(para, text)
             return
@@ -578,9 +252,14 @@ class _Reader:
         self._stretch(self.entry, para)
 
     def _inherited(self) -> When:
-        prev = self.ctx.previous
-        if prev is None:
-            return year_when(self.ctx.year)
+        """The date of an item that prints none: its heading's, or the year of the item above."""
+        ctx, prev = self.ctx, self.ctx.previous
+        top = self.stack[-1][0].rank if self.stack else None
+        if top == 2 and ctx.month:
+            start, end = month_span(ctx.year, ctx.month, ctx.month)
+            return When(start, end, DatePrecision.MONTH, ctx.year, ctx.month, "", ctx.is_lunar(ctx.year))
+        if top == 1 or prev is None:
+            return year_when(ctx.year, ctx.year_printed if top == 1 else "")
         # The year is the item above's; the date is not printed on this one.
         return year_when(prev.year if prev.year is not None else self.ctx.year)
 
@@ -637,13 +316,10 @@ class _Reader:
             entry.paragraphs = [t for t, _, _ in join_paragraphs(parts)] if entry.kind == EntryKind.CHRONICLE else [
                 t for t, _, _ in parts]
             if entry.kind == EntryKind.CHRONICLE:
-                first = entry.paragraphs[0] if entry.paragraphs else ""
-                rest = self._rest.get(id(entry), first)
                 # Titled from the re-joined text: a page break can cut the first clause.
-                own = first[len(first) - len(first.lstrip()) :]
-                head = parts[0][0] if parts else ""
-                rest = rest + own[len(head):] if own.startswith(head) else rest
-                entry.title = item_title(rest)
+                joined, head = entry.paragraphs[0], parts[0][0]
+                tail = joined[len(head) :] if joined.startswith(head) else ""
+                entry.title = item_title(self._rest[id(entry)] + tail)
 
     def _all(self):
         yield from self.loose
@@ -670,7 +346,9 @@ def _short(text: str, limit: int = 20) -> str:
 # 应…邀请, 为…. The event is the clause after them.
 _FRAME = re.compile(
     r"^(?:在.*(?:之际|前夕|期间|之时|时|上|中|后|下)|由.*(?:牵头|主办|带队|组织|主持|承办|协办)"
-    r"|.*(?:牵头|主办|承办|协办|研究决定)|经.*|应.*邀请?|为了?.*|根据.*|按照.*|据.*|随着.*|受.*委托)$"
+    r"|.*(?:牵头|主办|承办|协办|研究决定)|经(?!济|营|理|贸|销|费|纬|典|验|常).*|应.*邀请?"
+    r"|为(?:了|迎接|庆祝|纪念|进一步|加快|推进|深入|全面|切实|贯彻|落实|做好|确保|推动|提高|加强).*"
+    r"|根据.*|按照.*|据.*|随着.*|受.*委托)$"
 )
 # A clause that is only who: a title and a name (区委常委、区委办公室主任程中山), or a
 # party (…一行30余人, …学习小组). The event follows in the next clause.
@@ -687,7 +365,7 @@ def item_title(text: str, limit: int = 40) -> str:
     only names who (许昌学院党委组织部副部长王彦) is kept with the clause that says what
     they did.
     """
-    text = _SEP.sub("", text.strip())
+    text = SEPARATOR.sub("", text.strip())
     sentence = re.split(r"[。；！？]", text, maxsplit=1)[0].strip()
     if len(sentence) <= limit:
         return sentence
@@ -715,6 +393,10 @@ def item_title(text: str, limit: int = 40) -> str:
 _TITLE_LINE = re.compile(r"^(?:#{1,6}\s*)?(?P<t>[^，。；：:,]{0,30}(?:大事记|大事志|大事年表|纪事|纪年|灾祥|灾异)[^，。；]{0,12})$")
 
 
+# A 凡例 that says the 民国 years are counted in Chinese months: 民国以来，仍用夏建纪月.
+_REPUBLIC_LUNAR = re.compile(r"民国以来[^。]{0,12}(?:夏建|夏历|农历|阴历|旧历)")
+
+
 def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras: Collection[str] = ()) -> Document:
     """Return the Document of a text that is a 大事记 alone: one section 大事记 holding it all.
 
@@ -723,10 +405,12 @@ def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras:
     """
     if not sources:
         raise LoaderError("no files given")
-    lines = [ln for source in sources for ln in source.lines()]
-    # A `# source:` comment line heads some exported texts; it is not part of the book.
-    lines = [ln for ln in lines if not ln.text.startswith("# source:")]
+    if not lunar_eras and any(_REPUBLIC_LUNAR.search(source.text) for source in sources):
+        lunar_eras = ("民国",)
     doc = Document(kind="chronicle")
+    # Page numbers, `# source:` comments and web furniture are blanked, pages kept.
+    cleaned = clean_sources(sources, doc.warn)
+    lines = cleaned.lines
     start = next((i for i, ln in enumerate(lines) if ln.text.strip()), None)
     if start is None:
         raise LoaderError("file is empty", file=sources[0].name)
@@ -743,6 +427,10 @@ def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras:
     top = Section(title, 1, line=section_line.number, source_file=section_line.file, entries=loose,
                   children=sections)
     doc.sections = [top]
+    for section in top.walk():
+        section.page = cleaned.pages.get((section.source_file, section.line))
+        for entry in section.entries:
+            entry.page = cleaned.pages.get((entry.source_file, entry.line_start))
     if not any(e.kind == EntryKind.CHRONICLE for e in doc.entries()):
         raise LoaderError("no dated 大事记 item found", file=sources[0].name)
     return doc

@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 from .furniture import clean_sources
+from .headings import is_dynasty
 from .text import Source
 
 _N = "一二三四五六七八九十百零〇"
@@ -27,13 +28,12 @@ _DATED = re.compile(
     rf"|[\u4e00-\u9fff]{{2,4}}?(?:[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥])?(?:元|[{_N}]{{1,3}})年"
     rf"|[{_N}]{{1,3}}年|[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]|(?:是|本|该)[年月]|[春夏秋冬][，,季])"
 )
-# A one-character (or short) dynasty line standing alone: 宋 / 明 / 中华民国.
-_DYNASTY = re.compile(r"^(?:汉|魏|晋|隋|唐|宋|元|明|清|陈|梁|齐|周|五代|南唐|中华民国|民国)$")
 
 # (kind, sign, pattern, weight, cap): each matching line adds ``weight``, up to ``cap`` times.
 _SIGNS = [
     ("yearbook", "《…年鉴》", re.compile(r"年鉴\s*[（(]\s*\d{4}\s*[）)]|《[^》]{0,20}年鉴"), 4, 2),
     ("yearbook", "目录", re.compile(r"^目\s*录$"), 2, 1),
+    ("yearbook", "编辑说明", re.compile(r"^编\s*辑\s*说\s*明$"), 3, 1),  # a 志 has 凡例 instead
     ("yearbook", "【条目】", re.compile(r"^【[^】]{2,30}】\s*\S"), 1, 12),
     ("speeches", "各位代表/同志们", re.compile(r"^(?:各位代表|同志们)[：:！!，,]"), 3, 2),
     (
@@ -54,6 +54,7 @@ _SIGNS = [
     ("plan", "第X章", re.compile(rf"^第[{_N}\d]+章"), 1, 6),
     ("plan", "规划纲要", re.compile(r"规划.{0,20}纲要|五年规划|远景目标"), 3, 2),
     ("newspaper", "本报记者", re.compile(r"本报(?:记者|讯)"), 3, 3),
+    ("newspaper", "记者/通讯员", re.compile(r"^(?:记者|通讯员)\s*[\u4e00-\u9fff]{2,4}(?:\s|$)"), 2, 2),
     ("gazetteer", "…志 title", re.compile(r"^[《]?[\u4e00-\u9fff]{1,6}[县州府厅市区郡]志(?:[》]|\s|[巻卷]|$)|^[\u4e00-\u9fff]{2}志[巻卷]"), 4, 2),
     ("gazetteer", "#+TITLE: …志", re.compile(r"^#\+TITLE:\s*\S{1,8}志\s*$"), 4, 1),
     ("gazetteer", "凡例/概述/序", re.compile(r"^(?:#+\s*)?(?:●\s*)?(?:凡\s*例|概\s*述|序\s*言?|编后记|附\s*录)$"), 2, 3),
@@ -61,7 +62,7 @@ _SIGNS = [
     ("gazetteer", "第X章/节/目", re.compile(rf"^第[{_N}\d]+[章节目](?:\s|$)"), 1, 4),
     ("gazetteer", "卷X", re.compile(rf"^[卷巻]\s*[{_N}]+$"), 1, 8),
     ("gazetteer", "…志第N / …志N", re.compile(rf"^[\u4e00-\u9fff]{{1,4}}志(?:第)?[{_N}]+(?:\s|$)"), 2, 3),
-    ("gazetteer", "修志姓氏/官绅", re.compile(r"修志姓氏|官绅姓名|纂修姓氏"), 3, 1),
+    ("gazetteer", "修志姓氏/官绅", re.compile(r"修志姓氏|官绅姓名|纂修姓氏|^\S{0,8}志\S{0,4}(?:姓名|姓氏)$"), 3, 1),
     ("gazetteer", "目録/目录 of 志", re.compile(r"^\S{0,6}志\s*目[録录](?:\s|$)"), 2, 1),
 ]
 
@@ -95,7 +96,7 @@ def detect(sources: list[Source], kinds=None) -> Detection:
     # A chronicle: most paragraphs open with a date or an era year; dynasty lines help.
     body = [t for t in lines if len(t) > 6]
     dated = sum(1 for t in body if _DATED.match(t))
-    dynasties = sum(1 for t in lines if _DYNASTY.match(t))
+    dynasties = sum(1 for t in lines if is_dynasty(t))
     if body and dated >= 5 and dated / len(body) >= 0.35:
         scores["chronicle"] = 10 + min(dynasties, 5) + int(20 * dated / len(body))
         signs["chronicle"] = [f"dated paragraphs {dated}/{len(body)}"] + ([f"dynasty headings ×{dynasties}"] if dynasties else [])

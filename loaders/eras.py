@@ -17,8 +17,9 @@ TABLE = Path(__file__).with_name("data") / "eras.tsv"
 STEMS = "甲乙丙丁戊己庚辛壬癸"
 BRANCHES = "子丑寅卯辰巳午未申酉戌亥"
 # Misprints that are common enough in digitised texts to be read as what they stand
-# for: 戍 (garrison) and 已 for the branches 戌 and 巳.
+# for: 戍 (garrison) and 已 for the branches 戌 and 巳, 已 for the stem 己.
 _BRANCH_VARIANTS = {"戍": "戌", "已": "巳"}
+_STEM_VARIANTS = {"已": "己"}
 
 _DIGITS = {"〇": 0, "零": 0, "○": 0, "Ｏ": 0, "O": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
            "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
@@ -92,12 +93,12 @@ def ganzhi(year: int) -> str:
 
 def ganzhi_index(text: str) -> int | None:
     """Return the place (0 = 甲子) of a 干支 in the sixty-year cycle, or None."""
-    if len(text) != 2 or text[0] not in STEMS:
+    if len(text) != 2:
         return None
-    branch = _BRANCH_VARIANTS.get(text[1], text[1])
-    if branch not in BRANCHES:
+    stem, branch = _STEM_VARIANTS.get(text[0], text[0]), _BRANCH_VARIANTS.get(text[1], text[1])
+    if stem not in STEMS or branch not in BRANCHES:
         return None
-    s, b = STEMS.index(text[0]), BRANCHES.index(branch)
+    s, b = STEMS.index(stem), BRANCHES.index(branch)
     for k in range(60):
         if k % 10 == s and k % 12 == b:
             return k
@@ -219,8 +220,8 @@ def _era_pattern() -> re.Pattern:
     return re.compile(
         rf"^(?P<dynasty>{dyn})?(?P<ruler>[\u4e00-\u9fff]{{1,2}}[帝宗祖])?"
         rf"(?P<era>{'|'.join(map(re.escape, names))})"
-        rf"(?P<gz1>[{STEMS}][{BRANCHES}戍已])?(?P<n>元|[{NUMERAL}]+|\d{{1,3}})年"
-        rf"(?:[，,]?(?P<gz2>[{STEMS}][{BRANCHES}戍已])(?:年|岁)?)?"
+        rf"(?P<gz1>[{STEMS}已][{BRANCHES}戍已])?(?P<n>元|[{NUMERAL}]+|\d{{1,3}})年"
+        rf"(?:[，,]?(?P<gz2>[{STEMS}已][{BRANCHES}戍已])(?:年|岁)?)?"
     )
 
 

@@ -3,7 +3,8 @@ around the text, recognised so that no parser glues it into an entry.
 
 Printed page numbers (``P. 20``, ``- 20 -``, ``第20页``, a bare number line between
 pages, Kanripo's ``<pb:…>`` page breaks) are not text but they are worth keeping:
-they become the page of the lines that follow them. Everything else is dropped:
+they become the page of the lines they head (or, printed at the foot of the page
+when text comes before the first of them, of the lines above them). Everything else is dropped:
 running heads, navigation bars, ``来源：``/``发布时间`` lines, ``字号`` bars, share and
 print buttons, ``# source:`` comments and mandoku ``#+`` headers. A trailing ``¶``
 (mandoku's line mark) is taken off the line it ends.
@@ -26,9 +27,11 @@ from .text import Line, Source
 _PAGE_FORMS = [
     re.compile(r"^[Pp]\s*\.?\s*(\d{1,4})$"),  # P. 20, P20, p.20
     re.compile(r"^[-—–－]\s*(\d{1,4})\s*[-—–－]$"),  # - 20 -, — 20 —
-    re.compile(r"^第\s*(\d{1,4})\s*页$"),  # 第20页
+    re.compile(r"^第\s*(\d{1,4})\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?$"),  # 第20页, 第20页 共300页
+    re.compile(r"^(\d{1,4})\s*/\s*\d{1,4}$"),  # 20 / 300, a PDF viewer's pager
     re.compile(r"^·\s*(\d{1,4})\s*·$"),  # ·20·
 ]
+_HEAD_FORM = re.compile(r"^(?:[Pp]\s*\.?\s*\d|第\s*\d+\s*页|<pb:)")
 _BARE_NUMBER = re.compile(r"^(\d{1,4})$")
 # Kanripo / mandoku page break: <pb:KR2k0014_WYG_001-1a>; the leaf number is the page.
 _PAGE_BREAK = re.compile(r"^<pb:[^>]*?(\d+)([ab]?)>$")
@@ -40,11 +43,14 @@ _SOURCE_LINE = re.compile(
 # A date line of a web page: 2023-05-12 09:30 or 2023年05月12日 10:20:01, maybe with 来源.
 _DATE_LINE = re.compile(
     r"^(?:(?:发布)?时间\s*[:：]\s*)?(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}(?:\s+\d{1,2}:\d{2}(?::\d{2})?)?"
-    r"|\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}(?::\d{2})?)(?:\s+.{0,40})?$"
+    r"|\d{4}年\d{1,2}月\d{1,2}日\s*\d{1,2}:\d{2}(?::\d{2})?)"
+    # Only web words may follow: an ISO date that opens a sentence is a chronicle item.
+    r"(?:\s+(?:来源|作者|编辑|浏览|点击|阅读|字号|发布)\S*.{0,40})?$"
 )
 _TOOL_BAR = re.compile(
     r"字号\s*[:：]?\s*【?\s*大\s*中\s*小|【\s*字体\s*[:：]|分享到|打印本页|关闭窗口|【\s*打印\s*】|【\s*关闭\s*】"
-    r"|^(?:返回顶部|扫一扫|收藏本页|加入收藏|设为首页|[【\[]?(?:打印|关闭)[】\]]?)$"
+    r"|^(?:返回顶部|收藏本页|加入收藏|设为首页|[【\[]?(?:打印|关闭)[】\]]?)$|^扫一扫"
+    r"|^(?:上一篇|下一篇|浏览次数|阅读次数|点击数|访问量)\s*[:：]|版权所有|ICP备|网站标识码|^主办单位\s*[:：]"
     r"|^(?:当前位置|您的位置|你的位置|您现在的位置)\s*[:：]"
 )
 _NAV_WORD = re.compile(r"^[\u4e00-\u9fff]{2,6}$")
@@ -132,10 +138,18 @@ def clean(lines: list[Line], warn=None) -> Cleaned:
             page_at[i] = -1
     for i in page_at:
         out[i] = Line(out[i].file, out[i].number, "")
-    # A page number printed at the foot of a page follows its text; a <pb:> or a P. 20
-    # heads it. Both conventions say "a new page starts after this line".
+    # A page number heads its page (a <pb:>, a flipbook's P. 20) or stands at its foot
+    # (- 20 - under the text). Told apart by the start of the text: when text comes
+    # before the first number, numbers are footers and name the page above them.
+    markers = [i for i, p in page_at.items() if p >= 0]
+    first_text = next((i for i, ln in enumerate(out) if ln.text.strip() and i not in page_at), None)
+    footers = bool(markers) and first_text is not None and first_text < min(markers)
+    # P. 20, 第20页 and <pb:> are what e-book and flipbook exports put at a page's head.
+    footers = footers and not any(_HEAD_FORM.match(_PILCROW.sub("", lines[i].text).strip()) for i in markers)
+    order = range(len(out) - 1, -1, -1) if footers else range(len(out))
     page, file = None, None
-    for i, ln in enumerate(out):
+    for i in order:
+        ln = out[i]
         if ln.file != file:
             page, file = None, ln.file
         if page_at.get(i, -1) >= 0:

@@ -59,13 +59,17 @@ class Heading:
 
 
 def tidy(text: str) -> str:
-    """Collapse the padding inside a heading: 卷　一 → 卷一, 卷　十一 → 卷十一, 第一章  总述 → 第一章 总述."""
-    text = re.sub(r"\s+", " ", text.strip())
-    tokens = text.split(" ")
-    # Padding spreads a short title one character a token; words keep their space.
-    if len(tokens) > 1 and sum(len(t) == 1 for t in tokens) >= len(tokens) - 1 and len(text) <= 12:
-        return "".join(tokens)
-    return text
+    """Collapse the padding inside a heading: 卷　一 → 卷一, 卷　十一 → 卷十一, 第三编　经　济 → 第三编 经济."""
+    tokens = re.sub(r"\s+", " ", text.strip()).split(" ")
+    out: list[str] = []
+    glue = False  # the previous token was one character spread out by padding
+    for token in tokens:
+        if out and glue and (len(token) == 1 or re.fullmatch(rf"[{NUMERALS}]+", token)):
+            out[-1] += token
+        else:
+            out.append(token)
+        glue = len(token) == 1
+    return " ".join(out)
 
 
 def markdown(text: str) -> Heading | None:
@@ -134,6 +138,14 @@ def classify(text: str, *, titles: bool = False) -> Heading | None:
     if titles and is_title_like(text):
         return Heading(tidy(text), RANK_TITLE, "title")
     return None
+
+
+# Dynasty headings of a classical chronicle (宋 / 明 / 中华民国): the chronicle reader's.
+_DYNASTY = re.compile(r"^(?:汉|东汉|西汉|魏|晋|隋|唐|五代|宋|南宋|北宋|元|明|清|陈|梁|齐|周|南唐|中华民国|民国)$")
+
+
+def is_dynasty(text: str) -> bool:
+    return bool(_DYNASTY.match(text.strip()))
 
 
 def assign_levels(ranks: list[int]) -> dict[int, int]:

@@ -58,19 +58,28 @@ class Node:
     form: str = ""
 
 
-def outline(lines: list[Line], *, titles: bool = True) -> list[Node]:
-    """Return the headings of ``lines`` in order, each with the body lines under it."""
+def outline(
+    lines: list[Line], *, titles: bool = True, found: dict | None = None, extra=None
+) -> list[Node]:
+    """Return the headings of ``lines`` in order, each with the body lines under it.
+
+    ``found``: headings the caller already knows (line index → Heading), used instead of
+    looking for them (a classical text's headings are told by their indent).
+    ``extra(text)``: a Heading for a line the kind knows as one (a 志's 凡例, 大事记), or None.
+    """
     lines = [Line(ln.file, ln.number, _ARTEFACT.sub("", ln.text).rstrip()) for ln in lines]
     text = [ln.text.strip() for ln in lines]
-    found: dict[int, headings.Heading] = {}
     markdown = {i: h for i, t in enumerate(text) if (h := headings.markdown(t)) and not lines[i].text[:1].isspace()}
-    if markdown:
+    if found is not None:
+        pass
+    elif markdown:
         found = markdown
     else:
+        found = {}
         for i, t in enumerate(text):
             if not t or lines[i].text.startswith("\t"):
                 continue  # tab-indented lines are table cells or boxed text
-            h = headings.word_form(t) or headings.numbered(t)
+            h = (extra(t) if extra else None) or headings.word_form(t) or headings.numbered(t)
             if h is not None and h.rest:
                 h = None  # a numbered point whose paragraph runs on: an item, not a heading
             if h is None and titles and _standalone_title(text, i):
@@ -78,6 +87,10 @@ def outline(lines: list[Line], *, titles: bool = True) -> list[Node]:
             if h is not None:
                 found[i] = h
     levels = headings.assign_levels([h.rank for h in found.values() if h.form != "title"])
+    return _nodes(lines, text, found, levels)
+
+
+def _nodes(lines: list[Line], text: list[str], found: dict, levels: dict[int, int]) -> list[Node]:
     nodes: list[Node] = []
     for i, ln in enumerate(lines):
         h = found.get(i)
@@ -99,18 +112,16 @@ def outline(lines: list[Line], *, titles: bool = True) -> list[Node]:
 
 
 def _standalone_title(text: list[str], i: int) -> bool:
-    """A title-like line set apart: not one of a run of short lines, not a padded list line."""
+    """A title-like line set apart: not one of a run of short lines (a slogan, a poem),
+    not a list line whose fields are padded apart (主　任　张大明)."""
     t = text[i]
     if not headings.is_title_like(t) or _LIST_LINE.search(t):
         return False
-    for step in (-1, 1):
-        j = i + step
-        while 0 <= j < len(text) and not text[j]:
-            j += step
-        if 0 <= j < len(text):
+    for j in (i - 1, i + 1):
+        if 0 <= j < len(text) and text[j]:
             other = text[j]
             structured = headings.word_form(other) or headings.numbered(other) or headings.markdown(other)
-            if not structured and (headings.is_title_like(other) or _LIST_LINE.search(other)) and len(other) <= 30:
+            if not structured and headings.is_title_like(other) and not _LIST_LINE.search(other):
                 return False
     return True
 
@@ -120,12 +131,18 @@ def assemble(nodes: list[Node], cleaned: Cleaned | None, kind: str) -> list[Sect
     wrapped = is_hard_wrapped([ln for n in nodes for ln in n.body])
     top: list[Section] = []
     stack: list[Section] = []
+    ranks: list[int] = []
     for node in nodes:
         section = Section(node.title, node.level, line=node.line.number, source_file=node.line.file)
-        while stack and stack[-1].level >= node.level:
+        while stack and ranks[-1] >= node.level:
             stack.pop()
+            ranks.pop()
+        # Levels count the headings actually open: 一、 under 第一节 is one below it
+        # even where the text skips 目.
+        section.level = stack[-1].level + 1 if stack else 1
         (stack[-1].children if stack else top).append(section)
         stack.append(section)
+        ranks.append(node.level)
         entry = make_entry(node, cleaned, kind, wrapped)
         if entry is not None:
             section.entries.append(entry)
@@ -170,7 +187,16 @@ def paragraphs_of(lines: list[Line], wrapped: bool = False) -> list[str]:
         run.clear()
 
     for line in lines:
-        if line.text.startswith("\t") and line.text.strip():
+        # A cell of an exported table, or a line set at the right margin or centred (a
+        # signature, a date, a part number): a paragraph of its own, never joined.
+        # So is a line of a list whose fields are set apart by spaces (官职　姓名　籍贯).
+        stripped = line.text.strip()
+        apart = (
+            line.text.startswith("\t")
+            or (len(line.text) - len(line.text.lstrip(" ")) >= 8 and len(stripped) <= 20)
+            or (bool(_LIST_LINE.search(stripped)) and not re.search(r"[。，；！？]", stripped) and len(stripped) <= 40)
+        )
+        if apart and stripped:
             flush()
             out.append(line.text.strip())
         else:

@@ -215,11 +215,28 @@ def is_hard_wrapped(lines: list[Line]) -> bool:
     """
     lengths = [len(ln.text.strip()) for ln in lines if ln.text.strip() and not ln.text.startswith("\t")]
     if len(lengths) < 5:
-        return False
+        return _indents_mark_paragraphs(lines)
     width = sorted(lengths)[int(len(lengths) * 0.8)]
     full = sum(1 for n in lengths if width - 2 <= n <= width + 1)
     indented = sum(1 for ln in lines if re.match(r"^(?: {2,}|\u3000)\S", ln.text))
-    return width >= 15 and full >= 0.4 * len(lengths) and indented >= 1
+    return (width >= 15 and full >= 0.4 * len(lengths) and indented >= 1) or _indents_mark_paragraphs(lines)
+
+
+def _indents_mark_paragraphs(lines: list[Line]) -> bool:
+    """Whether paragraphs start indented and run on in flush-left lines right below."""
+    starts = continued = loose = 0
+    previous = ""
+    for ln in lines:
+        text = ln.text
+        if text.strip() and not text.startswith("\t"):
+            if re.match(r"^ {2,}\S", text):
+                starts += 1
+            elif previous.strip():
+                continued += 1
+            else:
+                loose += 1
+        previous = text
+    return starts >= 2 and continued >= 2 and loose <= continued // 4
 
 
 def join_wrapped(lines: list[Line]) -> list[tuple[str, int, int]]:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from . import furniture, headings
 from .chronicle import read_chronicle
 from .document import Appointment, Caption, Document, Entry, EntryKind, LoaderError, LoadWarning, Section
 from .headings import vertical_run
@@ -1090,19 +1091,56 @@ def _front_matter_facts(front: list[Line]) -> tuple[str, int | None]:
     return title, int(m.group(2)) - 1 if m else None
 
 
+# 类目 every 年鉴 prints under these names. Without a 目录 they, any 类目 printed down
+# the page (区/情/概/况) and a markdown text's top headings open the categories.
+_CONVENTIONAL = {"特载", "专记", "大事记", "附录", "索引"}
+
+
+def _body_categories(lines: list[Line]) -> tuple[int, list[TocItem]]:
+    """Return where the body starts and its 类目 headings, for a yearbook without a 目录."""
+    texts = [ln.text.strip() for ln in lines]
+    marked = [headings.markdown(t) for t in texts]
+    top = min((h.rank for h in marked if h), default=None)
+    items: list[TocItem] = []
+    i = 0
+    while i < len(texts):
+        vertical = headings.vertical_heading(texts, i)
+        if vertical:
+            title, last = vertical
+        elif marked[i] and marked[i].rank == top:
+            title, last = _tidy(marked[i].title), i
+        elif _key(texts[i]) in _CONVENTIONAL:
+            title, last = _key(texts[i]), i
+        else:
+            i += 1
+            continue
+        items.append(TocItem(title, title, None, lines[i], heading=True))
+        i = last + 1
+    start = next((n for n, ln in enumerate(lines) if items and ln is items[0].line), len(lines))
+    return start, items
+
+
 def parse(sources: list[Source], *, year_covered: int | None = None) -> Document:
     """Return the Document of a yearbook given its files in reading order.
 
     ``year_covered`` dates the 大事记 when the front matter does not name the year.
+    Without a 目录, the 类目 are the body's own headings (see ``_body_categories``).
     """
     if not sources:
         raise LoaderError("no files given")
     lines = [ln for source in sources for ln in source.lines()]
     try:
         start, end = _toc_bounds(lines)
+        front = lines[:start]
     except LoaderError:
-        raise LoaderError("no 目录 (table of contents) found", file=sources[0].name) from None
-    title, year = _front_matter_facts(lines[:start])
+        start = None
+        end, toc_items = _body_categories(lines)
+        if not toc_items:
+            raise LoaderError(
+                "no 目录 (table of contents) found, and no 类目 headings in the body", file=sources[0].name
+            ) from None
+        front, end = lines[:end], end - 1
+    title, year = _front_matter_facts(front)
     year = year or year_covered
     doc = Document(kind="yearbook", title=title)
     if year is None:
@@ -1110,13 +1148,20 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
             "the year the volume records was not found; 大事记 items are left undated", file=sources[0].name
         )
 
-    items = _read_toc(lines[start + 1 : end + 1], doc.warnings)
+    if start is not None:
+        items = _read_toc(lines[start + 1 : end + 1], doc.warnings)
+    else:
+        items = toc_items
+        doc.warn("no 目录: the 类目 are the body's own headings", file=sources[0].name)
     cats = _categories(items, doc.warnings)
     if not cats:
         raise LoaderError("the 目录 lists no 类目", file=lines[start].file, line=lines[start].number)
     for cat in cats:
         cat.section = Section(cat.title, 1, None, digitized=False)
-    body = _Body(lines[end + 1 :], cats, year, doc)
+    # Furniture only after the 目录: a TOC's page numbers are not page furniture.
+    clean_from = end + 1 if start is not None else 0
+    cleaned = furniture.clean(lines[clean_from:], doc.warn)
+    body = _Body(cleaned.lines[end + 1 - clean_from :], cats, year, doc)
     body.run()
 
     for cat in cats:
@@ -1132,7 +1177,18 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
     for cat in cats:
         _settle_kinds(cat, body)
     doc.sections = [cat.section for cat in cats]
+    _printed_pages(doc, cleaned)
     return doc
+
+
+def _printed_pages(doc: Document, cleaned: furniture.Cleaned) -> None:
+    """Give entries and sections without a TOC page the page printed over their first line."""
+    for section in doc.walk():
+        if section.page is None and section.line is not None:
+            section.page = cleaned.pages.get((section.source_file, section.line))
+        for entry in section.entries:
+            if entry.page is None:
+                entry.page = cleaned.pages.get((entry.source_file, entry.line_start))
 
 
 def _settle_kinds(cat: _Category, body: _Body):

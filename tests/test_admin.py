@@ -5,12 +5,14 @@ import json
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.models import User
+from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
 
 from gazetteer import store
-from gazetteer.models import Appointment, Entry, LoginFailure, Organisation, Person, Section, Volume
+from gazetteer.models import Appointment, Entry, Organisation, Person, Section, Volume
 from gazetteer.search import indexing
 from gazetteer.search.service import search
 from loaders import parse_sources
@@ -76,27 +78,45 @@ def test_an_editor_signs_in_through_the_login_form(client, editor):
 
 
 def test_repeated_wrong_passwords_lock_the_account_even_for_the_right_one(client, editor):
-    for _ in range(5):
+    for _ in range(4):
         response = client.post("/admin/login/", {"username": "bianji", "password": "guess"})
         assert response.status_code == 200
         assert "请输入一个正确的" in response.content.decode()  # Django's own "wrong password" message
-    assert LoginFailure.objects.filter(username="bianji").count() == 5
+    # The fifth wrong password is checked, counted, and answered with the lockout.
+    assert client.post("/admin/login/", {"username": "bianji", "password": "guess"}).status_code == 429
+    assert AccessAttempt.objects.filter(username="bianji").aggregate(n=Sum("failures_since_start"))["n"] == 5
     response = client.post("/admin/login/", {"username": "bianji", "password": PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 429
     assert "登录失败次数过多，请 15 分钟后再试。" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    # Another account is not locked by this one's failures.
+    # Another account, from another address, is not locked by this one's failures.
     User.objects.create_user("other", password=PASSWORD, is_staff=True)
-    assert Client().post("/admin/login/", {"username": "other", "password": PASSWORD}).status_code == 302
+    assert Client(REMOTE_ADDR="10.0.0.2").post("/admin/login/", {"username": "other", "password": PASSWORD}).status_code == 302
     # Once the window has passed, the right password works again.
-    LoginFailure.objects.update(at=timezone.now() - datetime.timedelta(minutes=16))
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
     assert client.post("/admin/login/", {"username": "bianji", "password": PASSWORD}).status_code == 302
 
 
-def test_many_failures_from_one_address_lock_it_for_every_name(client, editor):
-    LoginFailure.objects.bulk_create(LoginFailure(username=f"u{i}", address="127.0.0.1") for i in range(25))
-    response = client.post("/admin/login/", {"username": "bianji", "password": PASSWORD})
-    assert "登录失败次数过多" in response.content.decode()
+def test_failures_behind_the_proxy_count_against_the_client_not_the_proxy(editor):
+    # nginx on 127.0.0.1 (a trusted proxy by default) names the client in X-Forwarded-For.
+    attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for i in range(5):
+        attacker.post("/admin/login/", {"username": f"made-up-{i}", "password": "guess"})
+    assert attacker.post("/admin/login/", {"username": "bianji", "password": PASSWORD}).status_code == 429
+    colleague = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.10")
+    assert colleague.post("/admin/login/", {"username": "bianji", "password": PASSWORD}).status_code == 302
+
+
+def test_a_client_that_is_not_a_trusted_proxy_cannot_choose_its_address(editor):
+    for i in range(5):
+        Client(REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR=f"192.0.2.{i}").post(
+            "/admin/login/", {"username": f"made-up-{i}", "password": "guess"}
+        )
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
+    response = Client(REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="192.0.2.99").post(
+        "/admin/login/", {"username": "bianji", "password": PASSWORD}
+    )
+    assert response.status_code == 429
 
 
 # --- permissions -------------------------------------------------------------------

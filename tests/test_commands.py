@@ -159,3 +159,15 @@ def test_load_corpus_rebuilds_an_index_that_was_lost():
     # One more than before issue 10: 邵开放, read from an inline byline, is a new person.
     assert "search index rebuilt (it did not match the database): 1492 documents" in out.getvalue()
     assert search({"q": "建置沿革"}).hits[0]["title"] == "建置沿革"
+
+
+@pytest.mark.django_db
+def test_a_forced_reload_counts_only_new_people_and_uses_plural_forms(write, monkeypatch):
+    monkeypatch.setattr("gazetteer.management.commands.load_volume.after_load", lambda results, progress=None: None)
+    path = write("notes.txt", "魏都旧事\n\n一、城垣\n\n许昌城始建于汉代。\n".encode())
+    call_command("load_volume", str(path), kind="text", title="魏都旧事", year=2024, stdout=io.StringIO())
+    out = io.StringIO()
+    call_command("load_volume", str(path), kind="text", title="魏都旧事", year=2024, force=True, stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if "notes: updated" in line)
+    assert "2 sections (" in line and "1 entry (text 1)" in line
+    assert "0 new people, 0 new organisations, 0 appointments, 0 captions, 0 bylines" in line

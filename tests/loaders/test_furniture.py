@@ -40,6 +40,7 @@ def test_printed_page_numbers_are_read(line, page):
         ("# 第一章 建置", None),
         ("资料来源：县统计局", None),
         ("2020年3月5日", None),
+        ("2020-03-05 县委召开全会，部署全年工作。", None),
         ("首页", None),
     ],
 )
@@ -115,3 +116,36 @@ def test_interleaved_columns_are_warned_about_not_fixed():
         (2, "text looks interleaved from two printed columns; read it against the original")
     ]
     assert cleaned.lines[1].text == rows[0]
+
+
+@pytest.mark.parametrize("kind", ["chronicle", "text", "gazetteer"])
+def test_every_kind_reads_past_the_page_lines(kind):
+    from loaders import parse_sources
+
+    text = "3月\n\n5日 县政府召开常务会议，研究春耕\nP. 20\n生产工作。\n\n17日 县委召开全会。\n- 21 -\n"
+    doc = parse_sources([source_from_text("c.txt", text)], kind, year_covered=2020)
+    paragraphs = [p for e in doc.entries() for p in e.paragraphs]
+    assert not any("P." in p or "21" in p or "2017" in p for p in paragraphs), paragraphs
+    assert paragraphs[-2:] in (
+        ["5日 县政府召开常务会议，研究春耕生产工作。", "17日 县委召开全会。"],
+        ["3月5日 县政府召开常务会议，研究春耕生产工作。", "17日 县委召开全会。"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "what"),
+    [
+        ("上一篇：县政府召开常务会议", "web tool bar"),
+        ("浏览次数：1024", "web tool bar"),
+        ("扫一扫在手机打开当前页", "web tool bar"),
+        ("版权所有：青石县人民政府办公室", "web tool bar"),
+        ("主办单位：青石县人民政府", "web tool bar"),
+    ],
+)
+def test_web_page_footers_are_furniture(line, what):
+    assert furniture_kind(line) == what
+
+
+@pytest.mark.parametrize(("line", "page"), [("第 20 页 共 300 页", 20), ("20 / 300", 20)])
+def test_viewer_pagers_are_page_numbers(line, page):
+    assert page_number(line) == page

@@ -112,3 +112,67 @@ def test_a_text_cut_between_two_files_names_the_file_of_its_last_line():
             19,
         )
     ]
+
+
+# -- headings of other counties' texts ---------------------------------------------------
+
+GAZETTEER = Path(__file__).resolve().parents[1] / "data" / "gazetteer"
+
+
+def test_markdown_headings_nest_the_sections_and_nothing_else_is_a_heading():
+    text = "### 第一卷 地理\n\n#### 第一类 位置\n\n自然环境良好。\n\n    全县位于省境西部。\n\n#### 第二类 地貌\n\n    地势西高东低。\n"
+    document = parse([source_from_text("m.md.txt", text)])
+    assert [(s.level, s.title, [e.paragraphs for e in s.entries]) for s in document.walk()] == [
+        (1, "第一卷 地理", []),
+        (2, "第一类 位置", [["自然环境良好。", "全县位于省境西部。"]]),
+        (2, "第二类 地貌", [["地势西高东低。"]]),
+    ]
+
+
+def test_a_gazetteer_chapter_is_split_at_its_bian_zhang_jie():
+    document = parse_files([GAZETTEER / "chapter-bian-zhang-jie.txt"], "text")
+    assert [(s.level, s.title) for s in document.walk()] == [
+        (1, "第三编 经济"),
+        (2, "第一章 农业"),
+        (3, "第一节 种植业"),
+        (4, "一、粮食作物"),
+        (4, "二、经济作物"),
+        (3, "第二节 畜牧业"),
+        (4, "第一目 家禽"),
+        (2, "第二章 工业"),
+    ]
+    assert max(len(e.text) for e in document.entries()) < 120
+    assert [e.page for e in document.entries()] == [133, 133, 133, 134, 134, 134]
+
+
+def test_committee_lists_and_slogans_do_not_become_sections():
+    text = (
+        "编纂委员会\n\n主　任　张大明\n副主任　李小红　王　刚\n委　员　赵　一　钱　二　孙　三\n\n"
+        "不忘初心\n牢记使命\n\n编辑说明\n\n本书记述全县2020年的基本情况。\n"
+    )
+    document = parse([source_from_text("c.txt", text)])
+    assert [s.title for s in document.walk()] == ["编纂委员会", "编辑说明"]
+    assert document.sections[0].entries[0].paragraphs == [
+        "主 任 张大明",
+        "副主任 李小红 王 刚",
+        "委 员 赵 一 钱 二 孙 三",
+        "不忘初心牢记使命",
+    ]
+
+
+def test_an_entry_that_runs_into_the_next_file_names_that_file():
+    first = source_from_text("a.txt", "第一章 总述\n\n全县位于省境西部，\n")
+    second = source_from_text("b.txt", "地势西高东低。\n")
+    (entry,) = parse([first, second]).entries()
+    assert (entry.source_file, entry.line_start, entry.source_file_end, entry.line_end) == ("a.txt", 1, "b.txt", 1)
+    assert entry.paragraphs == ["全县位于省境西部，地势西高东低。"]
+
+
+def test_web_furniture_never_reaches_the_text():
+    document = parse_files([Path(__file__).resolve().parents[1] / "data" / "furniture" / "web-page.txt"], "text")
+    assert [(s.title, [e.paragraphs for e in s.entries]) for s in document.walk()] == [
+        (
+            "青石县召开2023年防汛工作会议",
+            [["5月11日，青石县召开2023年防汛工作会议，安排部署今年防汛工作。", "会议要求，各乡镇要压实防汛责任，做好应急物资储备，确保安全度汛。"]],
+        )
+    ]

@@ -220,3 +220,9 @@ def test_a_speech_running_into_the_next_file_names_that_file():
     second = source_from_text("b.txt", "现在，我代表县人民政府报告工作。\n")
     (report,) = parse([first, second]).entries()
     assert (report.source_file, report.line_start, report.source_file_end, report.line_end) == ("a.txt", 1, "b.txt", 1)
+
+
+def test_a_merged_occasion_line_without_the_verb_still_names_the_speaker():
+    text = "政府工作报告\n2024年1月10日在县第十八届人民代表大会第三次会议上 县人民政府县长 林青山\n各位代表：\n现在，我代表县人民政府报告工作。\n"
+    (report,) = parse([source_from_text("r.txt", text)]).entries()
+    assert (report.speaker, report.speaker_title, report.date) == ("林青山", "县人民政府县长", "2024-01-10")

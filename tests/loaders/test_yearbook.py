@@ -179,6 +179,48 @@ def test_a_file_without_a_toc_is_refused_with_its_name():
     assert "no 目录 (table of contents) found" in str(error.value)
 
 
+def test_without_a_toc_the_categories_are_the_bodys_own_headings():
+    doc = parse_files([DATA / "shiqiao-yearbook-no-toc.txt"], "yearbook")
+    assert doc.title == "石桥年鉴（2021）"
+    assert [tree(s) for s in doc.sections] == [
+        ("特载", 1, 1, True, []),
+        ("大事记", 1, 5, True, [("1月", 2, 5, True, []), ("2月", 2, 5, True, [])]),
+        ("区情概况", 1, 9, True, []),
+        ("综合经济", 1, 12, True, [("发展改革", 2, 12, True, []), ("统计工作", 2, 12, True, [])]),
+    ]
+    assert [str(w) for w in doc.warnings] == ["shiqiao-yearbook-no-toc.txt — no 目录: the 类目 are the body's own headings"]
+    (speech,) = doc.sections[0].entries
+    assert (speech.title, speech.speaker, speech.date, speech.page) == ("在全区经济工作会议上的讲话", "刘建华", "2020-12-30", 1)
+    items = [(e.date, e.date_end, e.title) for m in doc.sections[1].children for e in m.entries]
+    assert items == [
+        ("2020-01-03", None, "石桥区召开全区经济工作会议"),
+        ("2020-01-03", None, "区委召开常委会议，研究部署春节期间工作"),
+        ("2020-02-10", "2020-02-12", "区人大常委会组织代表视察复工复产"),
+    ]
+    economy = doc.sections[3]
+    assert [(e.title, e.page, e.authors) for s in economy.children for e in s.entries] == [
+        ("概况", 12, ["王刚"]),
+        ("项目建设", 12, ["王刚"]),
+        ("概况", 12, ["李娜"]),
+    ]
+    # The flipbook's page lines are not text of any entry.
+    assert not any(p.startswith("P.") for e in doc.entries() for p in e.paragraphs)
+
+
+def test_without_a_toc_conventional_and_markdown_categories_open_the_body():
+    text = "# 特载\n\n在全县大会上的讲话\n\n县长 王大明\n\n（2020年1月5日）\n\n同志们：\n\n# 概况\n\n【位置】 县境在省西部。\n"
+    doc = parse([source_from_text("md.txt", text)], year_covered=2019)
+    assert [(s.title, [e.title for e in s.entries]) for s in doc.sections] == [
+        ("特载", ["在全县大会上的讲话"]),
+        ("概况", ["位置"]),
+    ]
+    plain = "前言\n\n大事记\n\n1月\n\n3日 县委召开全会。\n"
+    doc = parse([source_from_text("p.txt", plain)], year_covered=2019)
+    assert [(s.title, [(e.date, e.title) for c in s.children for e in c.entries]) for s in doc.sections] == [
+        ("大事记", [("2019-01-03", "县委召开全会")])
+    ]
+
+
 # -- 特载 ---------------------------------------------------------------------------
 
 SPEECHES = """特 载
