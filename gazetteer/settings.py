@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "gazetteer.middleware.SecurityHeadersMiddleware",
     "gazetteer.middleware.DatabaseUnavailableMiddleware",
+    # Before the CSRF check: a write to the read-only site is a 405, not a 403.
+    "gazetteer.methods.MethodMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -217,6 +219,7 @@ GAZETTEER_INDEX_QUEUE_STALE_SECONDS = int(os.environ.get("GAZETTEER_INDEX_QUEUE_
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_client_errors": {"()": "gazetteer.logs.OneLineClientErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }

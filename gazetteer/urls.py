@@ -31,3 +31,5 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     *api_patterns,
 ]
+
+handler500 = "gazetteer.errors.server_error"
