@@ -7,6 +7,7 @@ key is an error rather than a silently shared development key.
 
 import datetime
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -46,6 +47,10 @@ def _secret_key():
         return kept.read_text().strip()
     if DEBUG:
         return "development-only-insecure-key"
+    if os.environ.get("GAZETTEER_OFFLINE_COMMAND"):
+        # A command that serves no page (manage.py says which): a key of its own that
+        # nothing outlives this process.
+        return secrets.token_urlsafe(50)
     raise ImproperlyConfigured(
         f"DJANGO_SECRET_KEY is not set and {kept} does not exist. Set DJANGO_SECRET_KEY, "
         "or DJANGO_DEBUG=true for development."

@@ -170,3 +170,19 @@ def test_a_forced_reload_counts_only_new_people_and_uses_plural_forms(write, mon
     line = next(line for line in out.getvalue().splitlines() if "notes: updated" in line)
     assert "2 sections (" in line and "1 entry (text 1)" in line
     assert "0 new people, 0 new organisations, 0 appointments, 0 captions, 0 bylines" in line
+
+
+def test_load_volume_in_a_new_data_dir_needs_no_secret_key_and_creates_the_database(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GAZETTEER_", "DATABASE_URL"))}
+    env |= {"DJANGO_SETTINGS_MODULE": "gazetteer.settings", "GAZETTEER_DATA_DIR": str(tmp_path / "new")}
+    text = ROOT / "tests" / "data" / "other" / "speech-excerpt.txt"
+    command = [sys.executable, "manage.py", "load_volume", str(text), "--kind", "text", "--title", "讲话", "--year", "2021"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "migrating a new database (manage.py migrate)"
+    assert any("speech-excerpt: created" in line for line in lines)
+    assert not (tmp_path / "new" / "secret_key").exists()  # nothing was written that bin/serve should make
+    # Serving still needs a real key.
+    check = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert check.returncode != 0 and "DJANGO_SECRET_KEY is not set" in check.stderr

@@ -9,6 +9,7 @@ from gazetteer.store import VolumeMeta
 from loaders import KINDS
 from loaders.document import LoaderError
 
+from ._database import ensure_migrated
 from ._edits import add_edit_options, edits_mode, report_edits
 from ._report import command_error, report
 
@@ -29,6 +30,7 @@ class Command(BaseCommand):
         add_edit_options(parser)
 
     def handle(self, *args, **options):
+        ensure_migrated(self)
         slug = options["slug"] or re.sub(r"[^a-z0-9]+", "-", Path(options["files"][0]).stem.lower()).strip("-")
         if not SLUG.match(slug or ""):
             raise CommandError(f"cannot make a slug from {options['files'][0]!r}: give --slug (a-z, 0-9, -)")
