@@ -26,7 +26,25 @@ class MethodMiddleware:
                 response["Content-Length"] = "0"
                 return response
             return not_allowed(request)
-        return self.get_response(request)
+        response = self.get_response(request)
+        if method == "HEAD":
+            without_body(response)
+        return response
+
+
+def without_body(response):
+    """Drop the body of a response to HEAD, keeping its Content-Length.
+
+    Django's development server drops it itself; under gunicorn the body went out to
+    the server, which dropped it with a warning in the log for every HEAD request.
+    """
+    if response.streaming:
+        close = getattr(response, "close", None)
+        response.streaming_content = []
+        if close:
+            close()
+    else:
+        response.content = b""
 
 
 def not_allowed(request):

@@ -95,3 +95,25 @@ def test_each_instance_has_its_own_control_socket_in_its_data_dir(live, tmp_path
 
 def test_the_database_and_the_data_dir_are_readable_by_their_owner_only(live):
     assert stat.S_IMODE((live.data_dir / "gazetteer.sqlite3").stat().st_mode) == 0o600
+
+
+def test_head_options_and_trace_under_gunicorn_leave_no_warning_and_no_body(live):
+    import http.client
+
+    def ask(method, path):
+        connection = http.client.HTTPConnection("127.0.0.1", live.port, timeout=30)
+        try:
+            connection.request(method, path)
+            response = connection.getresponse()
+            return response.status, response.getheader("Content-Length"), response.read()
+        finally:
+            connection.close()
+
+    for path in ["/", "/api/volumes", "/chronicle/export.ics", "/static/css/site.css", "/no-such-page"]:
+        status, length, body = ask("HEAD", path)
+        assert status in (200, 404) and body == b"", path
+        assert int(length) > 0, path  # the length the GET would have
+    assert ask("OPTIONS", "/")[0::2] == (200, b"")
+    assert ask("TRACE", "/")[0] == 405
+    time.sleep(0.5)
+    assert "no-body response" not in live.log.read_text()
