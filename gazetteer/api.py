@@ -1,11 +1,14 @@
 """The read-only JSON API. Other tools build on these shapes: change them only by adding keys."""
 
+from pathlib import Path
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
 from .dates import EntryDate
+from .ids import as_id
 from .models import Appointment, Entry, Person, Section, Volume
 from .search.service import SearchForm, SearchUnavailable, search
 
@@ -96,6 +99,8 @@ def section_titles(section):
 
 @require_safe
 def entry_detail(request, pk):
+    if as_id(pk) is None:
+        return error(404, f"no entry {pk}")
     entry = (
         Entry.objects.select_related("volume", "section__parent__parent__parent")
         .prefetch_related("bylines__person", "captions")
@@ -203,7 +208,7 @@ def people(request):
 
 @require_safe
 def person_detail(request, pk):
-    person = _people().filter(pk=pk).first()
+    person = _people().filter(pk=as_id(pk)).first() if as_id(pk) else None
     if person is None:
         return error(404, f"no person {pk}")
     return ok(_person(request, person))
@@ -225,3 +230,12 @@ def search_entries(request):
 
 def not_found(request, rest=""):
     return error(404, f"no such API endpoint: /api/{rest}")
+
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+@require_safe
+def openapi(request):
+    """Serve the OpenAPI 3 description of this API (gazetteer/openapi.json, kept by hand)."""
+    return HttpResponse(OPENAPI.read_bytes(), content_type="application/json")

@@ -133,6 +133,9 @@ def store_document(doc: Document, meta: VolumeMeta, files: list[StoredFile], *, 
     the rows a load deletes and creates are not queued one by one.
     """
     with indexing.paused(), transaction.atomic():
+        # Take the write lock first, as editors' saves do: a transaction that reads
+        # first fails at once ("database is locked") if anyone writes meanwhile.
+        editing.begin_writing()
         return _store(doc, meta, files, force, edits)
 
 

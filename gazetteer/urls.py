@@ -10,6 +10,7 @@ api_patterns = [
     path("api/people", api.people, name="api-people"),
     path("api/people/<int:pk>", api.person_detail, name="api-person"),
     path("api/search", api.search_entries, name="api-search"),
+    path("api/openapi.json", api.openapi, name="api-openapi"),
     re_path(r"^api/(?P<rest>.*)$", api.not_found),
 ]
 
@@ -31,3 +32,5 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     *api_patterns,
 ]
+
+handler500 = "gazetteer.errors.server_error"
