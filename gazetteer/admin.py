@@ -27,6 +27,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import editing
+from .admin_review import PersonSplitMixin
 from .models import (
     Appointment,
     Byline,
@@ -644,7 +645,7 @@ def _save_appointments(request, formset):
 
 
 @admin.register(Person)
-class PersonAdmin(HistoryAdmin):
+class PersonAdmin(PersonSplitMixin, HistoryAdmin):
     list_display = ["name", "region", "aliases", "notes", "appointment_count"]
     list_filter = ["region"]
     search_fields = ["name", "aliases"]

@@ -2,10 +2,11 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from .models import Appointment, Entry, Person, Section, Volume
+from .models import Appointment, Entry, Person, RecordRedirect, Section, Volume
 from .search.service import SearchForm, SearchUnavailable, search
 
 PEOPLE_PER_PAGE = 50
@@ -159,21 +160,23 @@ def people(request):
     if not 1 <= page_number <= max(paginator.num_pages, 1):
         return error(400, f"page: must be between 1 and {paginator.num_pages}")
     page = paginator.page(page_number)
-    return ok(
-        {
-            "query": q,
-            "total": paginator.count,
-            "page": page_number,
-            "pages": paginator.num_pages,
-            "people": [_person(request, p) for p in page],
-        }
-    )
+    found = []
+    for p in page:
+        row = _person(request, p)
+        if q and q not in p.name:
+            # Found by another spelling: say which one, and that the archive files the person under "name".
+            row["matched_alias"] = next((a for a in p.aliases if q in a), None)
+        found.append(row)
+    return ok({"query": q, "total": paginator.count, "page": page_number, "pages": paginator.num_pages, "people": found})
 
 
 @require_safe
 def person_detail(request, pk):
     person = _people().filter(pk=pk).first()
     if person is None:
+        moved = RecordRedirect.objects.filter(model="person", old_id=pk).first()
+        if moved is not None:
+            return HttpResponsePermanentRedirect(reverse("api-person", args=[moved.new_id]))
         return error(404, f"no person {pk}")
     return ok(_person(request, person))
 

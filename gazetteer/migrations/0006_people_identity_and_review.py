@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import gazetteer.models
 from django.conf import settings
 from django.db import migrations, models
+
+import gazetteer.models
 
 
 def loaded_names(apps, schema_editor):
