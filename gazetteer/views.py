@@ -29,11 +29,12 @@ from pypinyin import Style, lazy_pinyin
 from . import citations
 from .api import toc_tree
 from .citations import DOCUMENT_TYPES, citation, entry_authors  # noqa: F401 — kept importable from views
-from .models import Appointment, Byline, Caption, Entry, Organisation, Person, RecordRedirect, Section, Volume
+from .models import Caption, Entry, Organisation, Person, RecordRedirect, Section, Volume
 from .search.highlight import highlight
 from .search.query import parse_query
 from .search.service import MAX_QUERY_LENGTH, SearchForm, SearchUnavailable, search
 from .search.service import PER_PAGE as SEARCH_PER_PAGE
+from .timeline import person_timeline
 
 PER_PAGE = 50
 INDEX_PER_PAGE = 100
@@ -902,38 +903,21 @@ def person(request, pk):
         # Merged by an editor: the person's page is the one it was merged into.
         moved = get_object_or_404(RecordRedirect, model="person", old_id=pk)
         return HttpResponsePermanentRedirect(reverse("person", args=[moved.new_id]))
-    appointments = (
-        Appointment.objects.filter(person=person)
-        .select_related("organisation", "volume")
-        .order_by("volume__year_covered", "volume__slug", "position")
-    )
-    timeline = OrderedDict()
-    for a in appointments:
-        timeline.setdefault(a.volume, []).append(a)
-    mentioned = paginate(
-        request,
-        person.mentioned_in.select_related("volume").order_by("volume__year", "volume__slug", "position"),
-        PER_PAGE,
-    )
-    authored = (
-        Entry.objects.filter(bylines__person=person)
-        .select_related("volume")
-        .order_by("volume__year", "volume__slug", "position")
-    )
+    timeline = person_timeline(person)
     return render(
         request,
         "gazetteer/person.html",
         {
             "person": person,
-            "timeline": list(timeline.items()),
-            "speeches": person.speeches.select_related("volume").order_by("date", "position")[:PER_PAGE],
-            "speech_count": person.speeches.count(),
-            "authored": authored[:PER_PAGE],
-            "authored_count": Byline.objects.filter(person=person).count(),
-            "photos": person.photos.select_related("entry__volume").order_by(
-                "entry__volume__slug", "entry__position", "position"
-            )[:PER_PAGE],
-            "mentioned": mentioned,
+            "timeline": timeline,
+            "speeches": paginate(request, timeline.speeches, PER_PAGE, "speeches_page"),
+            "authored": paginate(request, timeline.authored, PER_PAGE, "authored_page"),
+            "photos": paginate(request, timeline.photos, PER_PAGE, "photos_page"),
+            "mentioned": paginate(
+                request,
+                person.mentioned_in.select_related("volume").order_by("volume__year", "volume__slug", "position"),
+                PER_PAGE,
+            ),
         },
     )
 
