@@ -125,8 +125,11 @@ def ris(entry, url, accessed):
     return "".join(f"{tag}  - {value}\r\n" for tag, value in lines)
 
 
+_BIB_ESCAPES = str.maketrans({"\\": "\\textbackslash{}", "{": "\\{", "}": "\\}"})
+
+
 def _bib(value):
-    return str(value).replace("\\", "\\textbackslash{}").replace("{", "\\{").replace("}", "\\}")
+    return str(value).translate(_BIB_ESCAPES)
 
 
 def bibtex(entry, url, accessed):

@@ -129,9 +129,11 @@ def assign_people(appointments, directory) -> list[Person]:
         candidates = directory.candidates(name)
         for i in indexes:
             a = appointments[i]
-            direct = [c for c in candidates if a.organisation in c.context and compatible(c, a.person_notes)]
+            direct = [c for c in candidates if a.organisation in c.context]
             if direct:
-                chosen[i] = direct[0]
+                # Notes choose between two people of one organisation; an editors' merge
+                # may have joined notes that differ, and stays merged.
+                chosen[i] = next((c for c in direct if compatible(c, a.person_notes)), direct[0])
         taken = {chosen[i].pk for i in indexes if i in chosen}
         for group in clusters([appointments[i] for i in indexes]):
             members = [indexes[k] for k in group]
@@ -318,9 +320,9 @@ def _region_texts(volumes):
     for e in Entry.objects.filter(volume__in=volumes).select_related("volume").order_by("volume", "position"):
         lines = sources.get((e.volume_id, e.source_file), [])
 
-        def where(offset, n, e=e, lines=lines, text=e.text):  # noqa: B023 — bound by the defaults
+        def where(offset, n, e=e, lines=lines, text=f"{e.title}\n{e.text}"):
             # The k-th time the spelling occurs in the entry is its k-th time in the entry's lines.
-            word, text = text[offset : offset + n], f"{e.title}\n{text}"
+            word = text[offset : offset + n]
             k = text.count(word, 0, offset)
             for number in range(e.line_start, min(e.line_end, len(lines)) + 1):
                 k -= lines[number - 1].count(word)
@@ -431,8 +433,14 @@ def decide(key, action, *, user=None) -> ReviewDecision:
 
 def add_alias(person, alias, *, user=None):
     """Record another spelling of a person and link the entries that use it (the others keep their links)."""
+    with transaction.atomic():
+        return _add_alias(person, alias, user)
+
+
+def _add_alias(person, alias, user):
     from . import editing
 
+    editing.begin_writing()
     person = Person.objects.select_for_update().get(pk=person.pk)
     alias = alias.strip()
     if not alias or alias in names_of(person):
