@@ -648,7 +648,8 @@ def _save_appointments(request, formset):
 class PersonAdmin(PersonSplitMixin, HistoryAdmin):
     list_display = ["name", "region", "aliases", "notes", "appointment_count"]
     list_filter = ["region"]
-    search_fields = ["name", "aliases"]
+    search_fields = ["name", "aliases", "loaded_name"]
+    readonly_fields = ["loaded_name", "context"]
     inlines = [AppointmentInline]
     actions = ["merge_people"]
     list_per_page = 100
@@ -708,7 +709,8 @@ class PersonAdmin(PersonSplitMixin, HistoryAdmin):
 class OrganisationAdmin(HistoryAdmin):
     list_display = ["name", "region", "aliases"]
     list_filter = ["region"]
-    search_fields = ["name", "aliases"]
+    search_fields = ["name", "aliases", "loaded_name"]
+    readonly_fields = ["loaded_name"]
 
 
 @admin.register(Appointment)

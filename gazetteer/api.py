@@ -151,7 +151,7 @@ def people(request):
     rows = _people()
     if q:
         # Aliases are a JSON list; a substring test on its text finds a name in it.
-        rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q))
+        rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q) | Q(loaded_name__contains=q))
     try:
         page_number = int(request.GET.get("page", "1"))
     except ValueError:
@@ -165,7 +165,7 @@ def people(request):
         row = _person(request, p)
         if q and q not in p.name:
             # Found by another spelling: say which one, and that the archive files the person under "name".
-            row["matched_alias"] = next((a for a in p.aliases if q in a), None)
+            row["matched_alias"] = next((a for a in [*p.aliases, p.loaded_name] if q in a), None)
         found.append(row)
     return ok({"query": q, "total": paginator.count, "page": page_number, "pages": paginator.num_pages, "people": found})
 

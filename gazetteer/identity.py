@@ -49,6 +49,8 @@ _FAMILIES = [
     ("政协", re.compile(r"政协|政治协商")),
     ("人大", re.compile(r"人大|人民代表大会")),
     ("政府", re.compile(r"人民政府|[区县市]政府")),
+    # The 统战部 leads these: its deputy heads are their Party secretaries as a rule.
+    ("统战", re.compile(r"统战部|统一战线|工商联|工商业联合会|民族宗教|侨联")),
 ]
 NEARBY_LINES = 8
 
