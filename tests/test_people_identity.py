@@ -413,3 +413,22 @@ def test_long_lists_on_a_person_page_are_paginated_not_cut(client, db, editor):
     assert "撰稿 55 篇" in page and f"{li.get_absolute_url()}?authored_page=2" in page
     second = client.get(li.get_absolute_url(), {"authored_page": 2}).content.decode()
     assert entries[-1].get_absolute_url() in second or entries[0].get_absolute_url() in second
+
+
+def test_splitting_a_person_through_the_admin(ed, editor, index_restored):
+    li = Person.objects.get(name="李朝锋")
+    url = f"/admin/gazetteer/person/{li.pk}/split/"
+    assert f'href="{url}"' in ed.get(f"/admin/gazetteer/person/{li.pk}/change/").content.decode()
+    page = ed.get(url).content.decode()
+    mayor = li.appointments.get(title="区长")
+    assert f'name="appointments" value="{mayor.pk}"' in page
+    speech = li.speeches.order_by("date").first()
+    response = ed.post(url, {"name": "李朝锋", "appointments": [mayor.pk], "speeches": [speech.pk]})
+    new = Person.objects.filter(name="李朝锋").exclude(pk=li.pk).get()
+    assert response["Location"] == f"/admin/gazetteer/person/{new.pk}/change/"
+    assert list(new.appointments.values_list("title", flat=True)) == ["区长"]
+    assert list(new.speeches.all()) == [Entry.objects.get(pk=speech.pk)]
+    assert li.appointments.count() == 2 and li.speeches.count() == 2
+    assert new.history.get().history_user == editor
+    nothing = ed.post(url, {"name": "李朝锋"})
+    assert nothing.status_code == 200 and "请至少选择" in nothing.content.decode()
