@@ -25,6 +25,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import editing, signin
 from .admin_import import VolumeLoadingMixin
+from .admin_review import PersonSplitMixin
 from .ids import as_id
 from .models import (
     Appointment,
@@ -672,10 +673,11 @@ def _save_appointments(request, formset):
 
 
 @admin.register(Person)
-class PersonAdmin(HistoryAdmin):
+class PersonAdmin(PersonSplitMixin, HistoryAdmin):
     list_display = ["name", "region", "aliases", "notes", "appointment_count"]
     list_filter = ["region"]
-    search_fields = ["name", "aliases"]
+    search_fields = ["name", "aliases", "loaded_name"]
+    readonly_fields = ["loaded_name", "context"]
     inlines = [AppointmentInline]
     actions = ["merge_people"]
     list_per_page = 100
@@ -735,7 +737,8 @@ class PersonAdmin(HistoryAdmin):
 class OrganisationAdmin(HistoryAdmin):
     list_display = ["name", "region", "aliases"]
     list_filter = ["region"]
-    search_fields = ["name", "aliases"]
+    search_fields = ["name", "aliases", "loaded_name"]
+    readonly_fields = ["loaded_name"]
 
 
 @admin.register(Appointment)

@@ -35,6 +35,7 @@ from .models import (
     IndexTask,
     Organisation,
     Person,
+    RecordRedirect,
     Section,
     SourceFile,
     Volume,
@@ -454,6 +455,7 @@ def merge_people(keep, others, *, user=None):
             if alias != keep.name and alias not in keep.aliases:
                 keep.aliases.append(alias)
         keep.notes += [n for n in other.notes if n not in keep.notes]
+        keep.context += [o for o in other.context if o not in keep.context]
         for appointment in other.appointments.all():
             appointment.person = keep
             _as(user, reason, appointment).save()
@@ -480,11 +482,93 @@ def merge_people(keep, others, *, user=None):
         mentioned = list(other.mentioned_in.values_list("pk", flat=True))
         keep.mentioned_in.add(*mentioned)
         moved["mentions"] += len(mentioned)
+        # The merged person's page (and pages merged into it before) now live at keep's.
+        RecordRedirect.objects.filter(model="person", new_id=other.pk).update(new_id=keep.pk)
+        RecordRedirect.objects.update_or_create(model="person", old_id=other.pk, defaults={"new_id": keep.pk})
         _as(user, reason, other).delete()
     _as(user, reason, keep).save()
     _enqueue_on_commit(Person, people)
     _enqueue_on_commit(Entry, entries)
     return moved
+
+
+@atomic_write
+def split_person(person, *, appointments=(), bylines=(), photos=(), speeches=(), mentions=(), name="", user=None):
+    """Give the chosen records of ``person`` to a new person of the same name; return the new person.
+
+    ``appointments``, ``bylines``, ``photos`` (captions), ``speeches`` (entries) and
+    ``mentions`` (entries) are ids of the person's records. The organisations of the
+    moved appointments go with them as the new person's evidence, so a re-load gives
+    those lists to the new person again.
+    """
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    chosen = {
+        "appointments": list(person.appointments.filter(pk__in=appointments).select_related("organisation")),
+        "bylines": list(person.bylines.filter(pk__in=bylines)),
+        "photos": list(person.photos.filter(pk__in=photos)),
+        "speeches": list(person.speeches.filter(pk__in=speeches)),
+        "mentions": list(person.mentioned_in.filter(pk__in=mentions)),
+    }
+    if not any(chosen.values()):
+        raise ValidationError("请至少选择一项任职、署名、摄影、讲话或提及，分给新的人物")
+    moved_orgs = {a.organisation.loaded_name or a.organisation.name for a in chosen["appointments"]}
+    staying = {
+        a.organisation.loaded_name or a.organisation.name
+        for a in person.appointments.exclude(pk__in=appointments).select_related("organisation")
+    }
+    new = Person(
+        name=(name or person.name).strip()[:50],
+        loaded_name=person.loaded_name or person.name,
+        region=person.region,
+        notes=list(person.notes),
+        context=[o for o in person.context if o in moved_orgs],
+    )
+    reason = f"拆分人物：{person.name}（#{person.pk}）"[:100]
+    _as(user, reason, new).save()
+    person.context = [o for o in person.context if o not in moved_orgs or o in staying]
+    _as(user, reason, person).save()
+    entries = set()
+    for appointment in chosen["appointments"]:
+        appointment.person = new
+        _as(user, reason, appointment).save()
+    for byline in chosen["bylines"]:
+        byline.person = new
+        _as(user, reason, byline).save()
+        entries.add(byline.entry_id)
+    for caption in chosen["photos"]:
+        caption.credit_person = new
+        _as(user, reason, caption).save()
+        entries.add(caption.entry_id)
+    for speech in chosen["speeches"]:
+        speech.speaker_person = new
+        _as(user, reason, speech).save()
+        entries.add(speech.pk)
+    for entry in chosen["mentions"]:
+        entry.people.remove(person)
+        entry.people.add(new)
+        entries.add(entry.pk)
+    _enqueue_on_commit(Person, [person.pk, new.pk])
+    _enqueue_on_commit(Entry, entries)
+    return new
+
+
+def volume_people(volume):
+    """The people a load of this volume links by name: its lists, speakers, authors and photographers."""
+    ids = set(Appointment.objects.filter(volume=volume).values_list("person_id", flat=True))
+    ids |= set(Entry.objects.filter(volume=volume).exclude(speaker_person=None).values_list("speaker_person_id", flat=True))
+    ids |= set(Byline.objects.filter(entry__volume=volume).values_list("person_id", flat=True))
+    ids |= set(Caption.objects.filter(entry__volume=volume).exclude(credit_person=None).values_list("credit_person_id", flat=True))
+    return ids
+
+
+def discarded(records) -> list[str]:
+    """What --discard-edits says of each edited record."""
+    return [
+        f"{r}：人物、机构为各卷共用，不随本卷重新载入撤销（需要时请在其历史中还原）"
+        if r.model in (Person, Organisation)
+        else f"{r}：已由新载入的内容替换"
+        for r in records
+    ]
 
 
 # --- re-loading a volume that editors changed ------------------------------------
@@ -525,7 +609,7 @@ def _entry_label(row):
 
 
 def edited_records(volume) -> list[EditedRecord]:
-    """Return the volume's sections, entries and appointments that editors changed since its last load.
+    """Return the volume's sections, entries, appointments, people and organisations editors changed since its last load.
 
     A record counts as edited when a signed-in user saved, created or deleted it (or
     one of an entry's captions or authors) after the volume was loaded.
@@ -556,6 +640,13 @@ def edited_records(volume) -> list[EditedRecord]:
     ):
         for row in model.history.filter(volume_id=volume.pk, **edits).order_by("history_date"):
             add(model, row.id, row, label(row))
+    # People and organisations are found again by name at a load: renames, notes and
+    # aliases an editor changed are edits of every volume that names them.
+    for row in Person.history.filter(id__in=volume_people(volume), **edits).order_by("history_date"):
+        add(Person, row.id, row, row.name)
+    organisations = Appointment.objects.filter(volume=volume).values_list("organisation_id", flat=True)
+    for row in Organisation.history.filter(id__in=set(organisations), **edits).order_by("history_date"):
+        add(Organisation, row.id, row, row.name)
     entry_ids = set(Entry.objects.filter(volume=volume).values_list("pk", flat=True))
     entry_ids |= {pk for model, pk in found if model is Entry}
     for part in (Caption, Byline):
@@ -569,6 +660,7 @@ ENTRY_FIELDS = [
     "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end", "speaker", "speaker_title",
     "speaker_person_id", "source_tag", "tables", "source_file", "line_start", "line_end",
 ]  # fmt: skip
+NAME_FIELDS = {Person: ["name", "aliases", "notes"], Organisation: ["name", "aliases"]}
 APPOINTMENT_FIELDS = ["person_id", "organisation_id", "title", "note", "start_month", "end_month", "source_file", "line"]
 
 
@@ -598,6 +690,7 @@ class EditSnapshot:
     sections: list[dict] = field(default_factory=list)
     entries: list[dict] = field(default_factory=list)
     appointments: list[dict] = field(default_factory=list)
+    people: list[dict] = field(default_factory=list)  # people and organisations
     # The volume's entries in book order, each by its loaded key: where to put the edited ones back.
     order: list[tuple] = field(default_factory=list)
     # The source files as they were: line numbers are carried over to the new files.
@@ -647,6 +740,11 @@ def capture_edits(volume, records) -> EditSnapshot:
                 item["captions"] = list(current.captions.order_by("position").values("text", "credit", "credit_person_id", "line"))
                 item["authors"] = list(current.bylines.order_by("position").values_list("person_id", flat=True))
             snap.entries.append(item)
+        elif r.model in (Person, Organisation):
+            if current:
+                item["model"] = r.model
+                item["state"] = {f: getattr(current, f) for f in NAME_FIELDS[r.model]}
+                snap.people.append(item)
         else:
             item["key"] = _appointment_key(volume.pk, loaded) if loaded else None
             if current:
@@ -812,6 +910,16 @@ def reapply_edits(volume, snap: EditSnapshot) -> list[str]:
         target.line = lines(target.source_file, target.line)
         _as(user, reason, target).save()
         done.append(f"任职「{item['label']}」：保留编辑版本")
+    # People and organisations outlive loads (found again by their loaded names); what a
+    # load may have added back (a note the editor removed) is set to the editor's version.
+    for item in snap.people:
+        target = item["model"].objects.filter(pk=item["pk"]).first()
+        if target is None:
+            continue
+        for name, value in item["state"].items():
+            setattr(target, name, value)
+        _as(users.get(item["user_id"]), reason, target).save()
+        done.append(f"{item['model']._meta.verbose_name}「{item['label']}」：保留编辑版本")
     return done
 
 

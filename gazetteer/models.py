@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
@@ -233,13 +234,20 @@ class Person(models.Model):
     region = models.CharField("地区", max_length=100, blank=True)
     aliases = models.JSONField("别名", default=list, blank=True, encoder=UnicodeJSONEncoder)
     notes = models.JSONField("附注", default=list, blank=True, encoder=UnicodeJSONEncoder, help_text="如：女、回")
+    # The name as the source prints it: loads find the person by it, so an editor's
+    # rename (刘庆 → 刘庆华) does not make the next load create 刘庆 again.
+    loaded_name = models.CharField("载入时姓名", max_length=50, blank=True, editable=False)
+    # The organisations (as printed) of the leadership lists that named this person:
+    # the evidence a load uses to tell two people of one name apart (gazetteer/identity.py).
+    context = models.JSONField("任职机构依据", default=list, blank=True, editable=False, encoder=UnicodeJSONEncoder)
 
     history = HistoricalRecords(verbose_name="人物历史", verbose_name_plural="人物历史")
 
     class Meta:
         verbose_name = verbose_name_plural = "人物"
-        ordering = ["name", "region"]
-        constraints = [models.UniqueConstraint(fields=["name", "region"], name="unique_person_name")]
+        ordering = ["name", "region", "pk"]
+        # No unique (name, region): two people of one region may share a name (张磊).
+        indexes = [models.Index(fields=["region", "loaded_name"])]
 
     def __str__(self):
         return self.name
@@ -252,6 +260,7 @@ class Organisation(models.Model):
     name = models.CharField("名称", max_length=100)
     region = models.CharField("地区", max_length=100, blank=True)
     aliases = models.JSONField("别名", default=list, blank=True, encoder=UnicodeJSONEncoder)
+    loaded_name = models.CharField("载入时名称", max_length=100, blank=True, editable=False)
 
     history = HistoricalRecords(verbose_name="机构历史", verbose_name_plural="机构历史")
 
@@ -336,6 +345,58 @@ class Caption(models.Model):
 
     def __str__(self):
         return self.text[:40]
+
+
+class ReviewDecision(models.Model):
+    """An editor's answer to a proposal of the review queue (gazetteer/identity.py).
+
+    Keyed by the names and region, not by ids: the answer still applies after a
+    re-load, a merge or a split changed which records carry those names.
+    """
+
+    class Kind(models.TextChoices):
+        HOMONYM = "homonym", "同名异人"
+        VARIANT = "variant", "异写"
+
+    class Action(models.TextChoices):
+        MERGE = "merge", "合并"
+        ALIAS = "alias", "加为别名"
+        SPLIT = "split", "分立"
+        DISMISS = "dismiss", "驳回"
+
+    key = models.CharField("键", max_length=300, unique=True)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    region = models.CharField("地区", max_length=100, blank=True)
+    names = models.JSONField("姓名", default=list, encoder=UnicodeJSONEncoder)
+    action = models.CharField("处理", max_length=20, choices=Action.choices)
+    evidence = models.JSONField("依据", default=list, blank=True, encoder=UnicodeJSONEncoder)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, verbose_name="编辑"
+    )
+    decided_at = models.DateTimeField("处理时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "人物审核决定"
+        ordering = ["-decided_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {'/'.join(self.names)}：{self.get_action_display()}"
+
+
+class RecordRedirect(models.Model):
+    """Where the page of a person or organisation an editor merged away now lives."""
+
+    model = models.CharField("模型", max_length=50)  # "person" or "organisation"
+    old_id = models.BigIntegerField("原编号")
+    new_id = models.BigIntegerField("现编号")
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "编号转向"
+        constraints = [models.UniqueConstraint(fields=["model", "old_id"], name="unique_record_redirect")]
+
+    def __str__(self):
+        return f"{self.model} {self.old_id} → {self.new_id}"
 
 
 class IndexTask(models.Model):

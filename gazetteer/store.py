@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -21,7 +21,7 @@ from loaders.document import Document
 from loaders.document import Entry as ParsedEntry
 from loaders.document import Section as ParsedSection
 
-from . import editing
+from . import editing, identity
 from .models import (
     Appointment,
     Byline,
@@ -99,27 +99,48 @@ def volume_hash(meta: VolumeMeta, files: list[StoredFile]) -> str:
 
 
 class PeopleDirectory:
-    """Resolve printed names to the Person rows of one region, by name or alias."""
+    """Resolve printed names to the Person rows of one region: by name, alias or loaded name.
+
+    Which of several people of one name a list means is decided in ``identity``.
+    """
 
     def __init__(self, region: str):
         self.region = region
-        self.by_name: dict[str, Person] = {}
-        for person in Person.objects.filter(region=region):
-            for alias in person.aliases:
-                self.by_name.setdefault(alias, person)
-            self.by_name[person.name] = person
+        self.by_name: dict[str, list[Person]] = defaultdict(list)
+        for person in Person.objects.filter(region=region).order_by("pk"):
+            for name in identity.names_of(person):
+                self.by_name[name].append(person)
         self.created = 0
+        self.changed: dict[int, Person] = {}
+
+    def candidates(self, name: str) -> list[Person]:
+        return list(self.by_name.get(name, []))
+
+    def create(self, name: str, notes=()) -> Person:
+        person = Person.objects.create(name=name, loaded_name=name, region=self.region, notes=list(notes))
+        self.by_name[name].append(person)
+        self.created += 1
+        return person
 
     def get(self, name: str, notes=()) -> Person:
-        person = self.by_name.get(name)
-        if person is None:
-            person = Person.objects.create(name=name, region=self.region, notes=list(notes))
-            self.by_name[name] = person
-            self.created += 1
-        elif notes and not set(notes) <= set(person.notes):
-            person.notes = [*person.notes, *(n for n in notes if n not in person.notes)]
-            person.save(update_fields=["notes"])
+        """The person a byline, speaker or photo credit names (no list gives evidence): the first of the name."""
+        found = self.by_name.get(name)
+        person = found[0] if found else self.create(name, notes)
+        self.describe(person, notes)
         return person
+
+    def describe(self, person: Person, notes=(), organisation: str = ""):
+        """Add what a list says of the person (notes, the organisation) to the record, saved by ``save``."""
+        if notes and not set(notes) <= set(person.notes):
+            person.notes = [*person.notes, *(n for n in notes if n not in person.notes)]
+            self.changed[person.pk] = person
+        if organisation and organisation not in person.context:
+            person.context = [*person.context, organisation]
+            self.changed[person.pk] = person
+
+    def save(self):
+        Person.objects.bulk_update(self.changed.values(), ["notes", "context"], batch_size=500)
+        self.changed.clear()
 
 
 def store_document(doc: Document, meta: VolumeMeta, files: list[StoredFile], *, force=False, edits="refuse") -> StoreResult:
@@ -154,7 +175,7 @@ def _store(doc, meta, files, force, edits="refuse"):
     if snapshot is not None:
         result.edits = ("keep", editing.reapply_edits(result.volume, snapshot))
     elif edited:
-        result.edits = ("discard", [f"{r}：已由新载入的内容替换" for r in edited])
+        result.edits = ("discard", editing.discarded(edited))
     return result
 
 
@@ -288,16 +309,21 @@ def _entry(volume, section, position, e: ParsedEntry) -> Entry:
 
 
 def _store_appointments(doc, volume, people, result):
-    orgs = {o.name: o for o in Organisation.objects.filter(region=volume.region)}
+    orgs = {}
+    for o in Organisation.objects.filter(region=volume.region).order_by("-pk"):
+        orgs.update(dict.fromkeys(identity.names_of(o), o))  # the oldest wins a shared name
     rows = []
+    assigned = identity.assign_people(doc.appointments, people)
     for i, a in enumerate(doc.appointments):
         org = orgs.get(a.organisation)
         if org is None:
-            org = orgs[a.organisation] = Organisation.objects.create(name=a.organisation, region=volume.region)
+            org = orgs[a.organisation] = Organisation.objects.create(
+                name=a.organisation, loaded_name=a.organisation, region=volume.region
+            )
             result.counts["organisations"] += 1
         rows.append(
             Appointment(
-                person=people.get(a.person, a.person_notes),
+                person=assigned[i],
                 organisation=org,
                 volume=volume,
                 position=i,
@@ -310,6 +336,7 @@ def _store_appointments(doc, volume, people, result):
             )
         )
     Appointment.objects.bulk_create(rows)
+    people.save()
     result.counts["appointments"] = len(rows)
 
 
@@ -347,14 +374,17 @@ def link_mentions(volumes=None) -> int:
     person_links, org_links = set(), set()
     for region in {v.region for v in volumes}:
         names: dict[str, tuple[str, int]] = {}
-        for org in Organisation.objects.filter(region=region):
-            for n in [org.name, *org.aliases]:
+        for org in Organisation.objects.filter(region=region).order_by("pk"):
+            for n in identity.names_of(org):
                 if len(n) >= 2:
                     names.setdefault(n, ("org", org.pk))
-        for person in Person.objects.filter(region=region):
-            for n in [person.name, *person.aliases]:
-                if len(n) >= 2:
-                    names.setdefault(n, ("person", person.pk))
+        # Several people may share a name (张磊): the text's organisations choose between them.
+        namesakes: dict[str, list[Person]] = defaultdict(list)
+        for person in Person.objects.filter(region=region).order_by("pk"):
+            for n in identity.names_of(person):
+                if len(n) >= 2 and names.get(n, ("person",))[0] == "person":
+                    names[n] = ("person", 0)
+                    namesakes[n].append(person)
         if not names:
             continue
         pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
@@ -362,6 +392,8 @@ def link_mentions(volumes=None) -> int:
         for entry_id, title, text in entries.values_list("id", "title", "text").iterator():
             for match in pattern.finditer(f"{title}\n{text}"):
                 kind, pk = names[match.group()]
+                if kind == "person":
+                    pk = identity.pick_by_text(namesakes[match.group()], text).pk
                 (person_links if kind == "person" else org_links).add((entry_id, pk))
     entries = Entry.objects.filter(volume__in=volumes)
     with transaction.atomic():

@@ -291,5 +291,6 @@ def test_merged_people_show_the_union_on_the_site(editor):
     assert person["aliases"] == ["李朝峰"]
     status, page = editor.get(f"/people/{keep}/")
     assert "李朝峰" in page
-    with pytest.raises(urllib.error.HTTPError):
-        editor.get(f"/people/{other}/")
+    # The merged person's URL still answers: it redirects to the person kept.
+    with editor.opener.open(f"{editor.base}/people/{other}/", timeout=10) as response:
+        assert response.geturl() == f"{editor.base}/people/{keep}/"
