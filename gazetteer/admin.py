@@ -450,9 +450,37 @@ class EntryAdmin(HistoryAdmin):
             obj.line_end = obj.line_end or 0
             last = Entry.objects.filter(volume=obj.volume).aggregate(m=Max("position"))["m"]
             obj.position = (last or 0) + 1
+        if change and {"people", "organisations"} & set(form.changed_data):
+            editing.mark_mentions_edited(obj)
+        moved = False
+        if change and request.resolver_match and request.resolver_match.url_name.endswith("_simple_history"):
+            # A revert brings back the old version's place in book order too; that
+            # place may be another entry's now. Keep today's and move it properly.
+            stored = Entry.objects.filter(pk=obj.pk).values("position", "section_id").first()
+            obj.position = stored["position"]
+            moved = stored["section_id"] != obj.section_id
         super().save_model(request, obj, form, change)
-        if not change or "section" in form.changed_data:
+        if not change or "section" in form.changed_data or moved:
             editing.move_entries([obj], obj.section, user=request.user)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        request.history_version = version_id
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        version = Entry.history.filter(history_id=getattr(request, "history_version", None)).first()
+        if version is None:
+            return form
+        # The mentions as that version had them (the form would show today's): a revert restores them.
+        initial = editing.mentions_at(version)
+
+        class VersionForm(form):
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**initial, **(kwargs.get("initial") or {})}
+                super().__init__(*args, **kwargs)
+
+        return VersionForm
 
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):

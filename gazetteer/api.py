@@ -2,9 +2,11 @@
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import JsonResponse
+from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from . import tombstones
 from .models import Appointment, Entry, Person, Section, Volume
 from .search.service import SearchForm, SearchUnavailable, search
 
@@ -21,6 +23,33 @@ def ok(data):
 
 def _iso(d):
     return d.isoformat() if d else None
+
+
+def gone(request, model, pk, route):
+    """An id that no longer exists: 301 to the record it was merged into, else 410 with the links, else 404."""
+    stone, live = tombstones.find(model, pk)
+    if stone is None:
+        return error(404, f"no {stone_kind(model)} {pk}")
+    if tombstones.redirects(stone, live):
+        return HttpResponsePermanentRedirect(reverse(route, args=[live.pk]))
+    volume = Volume.objects.filter(slug=stone.volume_slug).first()
+    data = {
+        "error": f"{stone_kind(model)} {pk} is gone: {stone.get_reason_display()}",
+        "status": 410,
+        "gone": {
+            "id": pk,
+            "title": stone.title,
+            "reason": stone.reason,
+            "at": stone.at.isoformat(),
+            "volume": request.build_absolute_uri(reverse("api-volume", args=[volume.slug])) if volume else None,
+            "replaced_by": request.build_absolute_uri(reverse(route, args=[live.pk])) if live else None,
+        },
+    }
+    return JsonResponse(data, status=410, json_dumps_params={"ensure_ascii": False})
+
+
+def stone_kind(model):
+    return model._meta.model_name
 
 
 @require_safe
@@ -84,7 +113,7 @@ def entry_detail(request, pk):
         .first()
     )
     if entry is None:
-        return error(404, f"no entry {pk}")
+        return gone(request, Entry, pk, "api-entry")
     return ok(
         {
             "id": entry.pk,

@@ -131,6 +131,22 @@ def _keep_loaded_version(model, pk):
             )
 
 
+def mark_mentions_edited(entry):
+    """Say that an editor set this entry's mentions by hand: later loads' linking leaves them alone."""
+    if not entry.mentions_edited:
+        _keep_loaded_version(Entry, entry.pk)
+        entry.mentions_edited = True
+        Entry.objects.filter(pk=entry.pk).update(mentions_edited=True)
+
+
+def mentions_at(version):
+    """Return {"people": [...ids], "organisations": [...ids]} as an entry history version had them."""
+    return {
+        "people": list(version.people.values_list("person_id", flat=True)),
+        "organisations": list(version.organisations.values_list("organisation_id", flat=True)),
+    }
+
+
 @receiver(m2m_changed, sender=Entry.people.through)
 @receiver(m2m_changed, sender=Entry.organisations.through)
 def record_loaded_mentions(sender, instance, action, reverse, **kwargs):

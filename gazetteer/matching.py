@@ -11,7 +11,8 @@ down, as loaded) is the same. Entries are the same entry, in this order of passe
 
 1. same section path and same printed title; where several share both (the two
    speeches titled 在市委十三届十一次全体会议…), those with the same opening text
-   pair first, the rest in book order;
+   pair first, then those with much the same opening (a corrected first line),
+   the rest in book order;
 2. same section path and same opening text (the file corrected the heading);
 3. same title and same opening text anywhere in the volume (a section renamed or
    moved in the file).
@@ -23,11 +24,13 @@ white space; an entry with less text than that is not paired by its opening.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections import defaultdict
 from dataclasses import dataclass
 
 OPENING_CHARS = 30
+ALIKE = 0.6  # share of the opening two corrected versions of one entry still have in common
 _SPACE = re.compile(r"\s+")
 
 
@@ -42,6 +45,14 @@ class EntryKey:
     section: str  # the section's source_path
     title: str
     opening: str
+
+
+def _same(a, b):
+    return bool(a) and a == b
+
+
+def _alike(a, b):
+    return bool(a and b) and difflib.SequenceMatcher(None, a, b, autojunk=False).ratio() >= ALIKE
 
 
 def pair_in_order(old: list, new: list) -> dict[int, int]:
@@ -77,12 +88,13 @@ def pair_entries(old: list[EntryKey], new: list[EntryKey]) -> dict[int, int]:
             continue
         free_old, free_new = list(olds), list(news)
         if len(olds) > 1 or len(news) > 1:
-            for j in news:
-                same = next((i for i in free_old if old[i].opening and old[i].opening == new[j].opening), None)
-                if same is not None:
-                    take(same, j)
-                    free_old.remove(same)
-                    free_new.remove(j)
+            for similar in (_same, _alike):
+                for i in list(free_old):
+                    j = next((j for j in free_new if similar(old[i].opening, new[j].opening)), None)
+                    if j is not None:
+                        take(i, j)
+                        free_old.remove(i)
+                        free_new.remove(j)
         for i, j in zip(free_old, free_new, strict=False):
             take(i, j)
 
