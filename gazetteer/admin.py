@@ -37,6 +37,7 @@ from .models import (
     Person,
     Section,
     SourceFile,
+    Tombstone,
     Volume,
 )
 
@@ -769,6 +770,24 @@ class BylineAdmin(HistoryAdmin):
     search_fields = ["person__name", "entry__title"]
     autocomplete_fields = ["person", "entry"]
     list_select_related = ["person", "entry"]
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(admin.ModelAdmin):
+    """Read-only: what gone entry and section URLs answer (restoring an entry removes its tombstone)."""
+
+    list_display = ["object_id", "model", "title", "volume_slug", "reason", "replaced_by", "at"]
+    list_filter = ["model", "reason", "volume_slug"]
+    search_fields = ["title", "=object_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(LoginFailure)

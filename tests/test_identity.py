@@ -196,6 +196,13 @@ def test_an_entry_merged_by_an_editor_redirects_and_a_deleted_one_answers_410(db
     editing.restore_entry(record.history_id, user=editor)
     assert client.get(f"/entries/{gone_id}/").status_code == 200
     assert client.get("/entries/99999999/").status_code == 404
+    # Editors see the tombstones in the admin, and cannot change them.
+    ed = Client()
+    ed.force_login(editor)
+    listing = ed.get("/admin/gazetteer/tombstone/")
+    assert listing.status_code == 200 and "新冠肺炎" not in listing.content.decode()
+    assert "节日主题科普宣传" in listing.content.decode()
+    assert not editor.has_perm("gazetteer.change_tombstone")
 
 
 def test_a_vanished_section_answers_410_with_its_volume(copy, client):
