@@ -26,7 +26,7 @@ from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import editing
+from . import editing, tombstones
 from .models import (
     Appointment,
     Byline,
@@ -463,6 +463,16 @@ class EntryAdmin(HistoryAdmin):
         super().save_model(request, obj, form, change)
         if not change or "section" in form.changed_data or moved:
             editing.move_entries([obj], obj.section, user=request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and str(object_id).isdigit() and not Entry.objects.filter(pk=object_id).exists():
+            stone, live = tombstones.find(Entry, int(object_id))
+            if live is not None:
+                self.message_user(
+                    request, f"条目 #{object_id}「{stone.title}」{stone.get_reason_display()}：现在是「{live}」。", messages.WARNING
+                )
+                return redirect("admin:gazetteer_entry_change", live.pk)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         request.history_version = version_id

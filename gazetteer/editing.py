@@ -496,9 +496,7 @@ def merge_people(keep, others, *, user=None):
             entries.add(speech.pk)
             moved["speeches"] += 1
         mentioned = list(other.mentioned_in.values_list("pk", flat=True))
-        Link = Entry.people.through
-        already = set(Link.objects.filter(person=keep, entry_id__in=mentioned).values_list("entry_id", flat=True))
-        Link.objects.bulk_create(Link(entry_id=e, person=keep) for e in mentioned if e not in already)
+        keep.mentioned_in.add(*mentioned)
         moved["mentions"] += len(mentioned)
         _as(user, reason, other).delete()
     _as(user, reason, keep).save()

@@ -82,6 +82,11 @@ class StoreResult:
             f"{c['entries']} entries ({kinds}), {c['people']} people, "
             f"{c['organisations']} organisations, {c['appointments']} appointments, "
             f"{c['captions']} captions, {c['bylines']} bylines"
+            + (
+                f"; entry ids kept {c['entries.kept_ids']} (changed {c['entries.updated']}), removed {c['entries.removed']}"
+                if self.status == "updated"
+                else ""
+            )
         )
 
 
@@ -332,7 +337,7 @@ def _store_tree(doc, volume, people, result, ghosts):
             created.append(row)
         rows.append(row)
     Entry.objects.bulk_create(created)
-    _update_changed(Entry, matched_entries, ENTRY_FIELDS)
+    counts["entries.updated"] = _update_changed(Entry, matched_entries, ENTRY_FIELDS)
     restored = [ghost_of[j] for j in kept if j in ghost_of]
     if restored:
         tombstones.revived(Entry, restored)

@@ -96,7 +96,8 @@ def test_a_forced_reload_of_the_whole_corpus_keeps_every_id_and_changes_nothing(
     assert (set(Caption.objects.values_list("pk", flat=True)), set(Byline.objects.values_list("pk", flat=True))) == parts
     assert not Tombstone.objects.exists()
     report = Volume.objects.get(slug=YEARBOOK).load_report["counts"]
-    assert (report["entries.kept_ids"], report["entries.removed"], report["sections.removed"]) == (613, 0, 0)
+    assert (report["entries.kept_ids"], report["entries.updated"], report["entries.removed"], report["sections.removed"]) == (613, 0, 0, 0)
+    assert "weidu-yearbook-2021: updated — " in out and "; entry ids kept 613 (changed 0), removed 0" in out
     assert set(assert_every_url_still_answers(client, before).values()) == {200}
     # Rendering all 1,200 pages takes a minute and proves no more than the ids above;
     # every volume's first and last entry and section are fetched for real.
@@ -199,6 +200,9 @@ def test_an_entry_merged_by_an_editor_redirects_and_a_deleted_one_answers_410(db
     # Editors see the tombstones in the admin, and cannot change them.
     ed = Client()
     ed.force_login(editor)
+    # An editor's old link to the merged entry's form leads to the entry it lives on in.
+    response = ed.get(f"/admin/gazetteer/entry/{third.pk}/change/")
+    assert response.status_code == 302 and response["Location"] == f"/admin/gazetteer/entry/{first.pk}/change/"
     listing = ed.get("/admin/gazetteer/tombstone/")
     assert listing.status_code == 200 and "新冠肺炎" not in listing.content.decode()
     assert "节日主题科普宣传" in listing.content.decode()
