@@ -403,7 +403,8 @@ def test_mention_changes_have_history_are_listed_survive_keep_edits_and_revert(q
     assert list(kept.people.all()) == [zhao]
     # … shown in the history and reverted to the loaded mentions.
     history = revert_to_loaded(ed, kept)
-    assert "提及机构" in history and "提及人物" in history
+    assert "<strong>提及机构：</strong>\n                  [中共青石县委]&nbsp;&rarr;&nbsp;[]" in history
+    assert "<strong>提及人物：</strong>\n                  []&nbsp;&rarr;&nbsp;[赵志刚]" in history
     kept.refresh_from_db()
     assert (list(kept.people.all()), list(kept.organisations.all()), kept.mentions_edited) == ([], [county], False)
 
