@@ -8,6 +8,7 @@ from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonRespons
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from . import tombstones
 from .dates import EntryDate
 from .ids import as_id
 from .models import Appointment, Entry, Person, RecordRedirect, Section, Volume
@@ -37,6 +38,33 @@ def _date_fields(entry):
         "date_printed": entry.date_printed,
         "lunar": entry.lunar,
     }
+
+
+def gone(request, model, pk, route):
+    """An id that no longer exists: 301 to the record it was merged into, else 410 with the links, else 404."""
+    stone, live = tombstones.find(model, pk)
+    if stone is None:
+        return error(404, f"no {stone_kind(model)} {pk}")
+    if tombstones.redirects(stone, live):
+        return HttpResponsePermanentRedirect(reverse(route, args=[live.pk]))
+    volume = Volume.objects.filter(slug=stone.volume_slug).first()
+    data = {
+        "error": f"{stone_kind(model)} {pk} is gone: {stone.get_reason_display()}",
+        "status": 410,
+        "gone": {
+            "id": pk,
+            "title": stone.title,
+            "reason": stone.reason,
+            "at": stone.at.isoformat(),
+            "volume": request.build_absolute_uri(reverse("api-volume", args=[volume.slug])) if volume else None,
+            "replaced_by": request.build_absolute_uri(reverse(route, args=[live.pk])) if live else None,
+        },
+    }
+    return JsonResponse(data, status=410, json_dumps_params={"ensure_ascii": False})
+
+
+def stone_kind(model):
+    return model._meta.model_name
 
 
 @require_safe
@@ -109,7 +137,7 @@ def entry_detail(request, pk):
         .first()
     )
     if entry is None:
-        return error(404, f"no entry {pk}")
+        return gone(request, Entry, pk, "api-entry")
     return ok(
         {
             "id": entry.pk,

@@ -195,6 +195,14 @@ class Entry(models.Model):
     alt_titles = models.JSONField(
         "异写标题", default=list, blank=True, encoder=UnicodeJSONEncoder, help_text="如目录与正文写法不同"
     )
+    # Where the last load put the entry (its section's source_path) and the title it
+    # printed: a re-load recognises the entry by these even after an editor renamed or
+    # moved it, so its id and URL last (see store.match_entries).
+    source_section = models.CharField("载入时目录路径", max_length=1000, blank=True, editable=False)
+    source_title = models.CharField("载入时标题", max_length=300, blank=True, editable=False)
+    # Set when an editor changed the mentioned people/organisations by hand: the
+    # automatic linking after a load then leaves this entry's mentions as they are.
+    mentions_edited = models.BooleanField("提及经编辑修改", default=False, editable=False)
     authors = models.ManyToManyField(
         "Person", through="Byline", related_name="authored", blank=True, verbose_name="作者"
     )
@@ -204,7 +212,9 @@ class Entry(models.Model):
     )
 
     objects = EntryQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name="条目历史", verbose_name_plural="条目历史")
+    history = HistoricalRecords(
+        verbose_name="条目历史", verbose_name_plural="条目历史", m2m_fields=["people", "organisations"]
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "条目"
@@ -397,6 +407,42 @@ class RecordRedirect(models.Model):
 
     def __str__(self):
         return f"{self.model} {self.old_id} → {self.new_id}"
+
+
+class Tombstone(models.Model):
+    """What is left of an entry or section that no longer exists, so its URL still answers.
+
+    A load that no longer finds a record, or an editor who deletes one, leaves a
+    tombstone: the URL answers 410 with the volume and, where there is one, the record
+    that replaced it. An entry merged into another answers 301 to that one instead.
+    Ids are never given to another record, so a tombstone never hides a live record.
+    """
+
+    class Model(models.TextChoices):
+        ENTRY = "entry", "条目"
+        SECTION = "section", "目录节点"
+
+    class Reason(models.TextChoices):
+        VANISHED = "vanished", "重新载入的源文件中已没有这一条"
+        MERGED = "merged", "已由编辑并入另一条"
+        DELETED = "deleted", "已由编辑删除"
+
+    model = models.CharField("类型", max_length=20, choices=Model.choices)
+    object_id = models.BigIntegerField("原编号")
+    # The volume by slug, not by key: a tombstone outlives even a deleted volume.
+    volume_slug = models.CharField("卷册标识", max_length=100, blank=True)
+    title = models.CharField("标题", max_length=300)
+    reason = models.CharField("原因", max_length=20, choices=Reason.choices)
+    replaced_by = models.BigIntegerField("替代记录编号", null=True, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "已删除记录"
+        ordering = ["-at"]
+        constraints = [models.UniqueConstraint(fields=["model", "object_id"], name="unique_tombstone")]
+
+    def __str__(self):
+        return f"{self.get_model_display()} #{self.object_id}「{self.title}」"
 
 
 class IndexTask(models.Model):

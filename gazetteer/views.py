@@ -25,7 +25,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from pypinyin import Style, lazy_pinyin
 
-from . import citations
+from . import citations, tombstones
 from .api import toc_tree
 from .citations import DOCUMENT_TYPES, citation, entry_authors  # noqa: F401 — kept importable from views
 from .dates import EntryDate, entry_date_html
@@ -404,10 +404,29 @@ def _on_volume(sections, volume):
     return sections
 
 
+def gone(request, model, pk):
+    """Answer for an entry or section id that no longer exists: 301 to what it was merged into, else 410, else 404."""
+    stone, live = tombstones.find(model, pk)
+    if stone is None:
+        raise Http404(f"没有编号为 {pk} 的{model._meta.verbose_name}")
+    if tombstones.redirects(stone, live):
+        query = request.GET.urlencode()
+        return HttpResponsePermanentRedirect(live.get_absolute_url() + (f"?{query}" if query else ""))
+    context = {
+        "stone": stone,
+        "kind": model._meta.verbose_name,
+        "replacement": live,
+        "volume": Volume.objects.filter(slug=stone.volume_slug).first(),
+    }
+    return render(request, "gazetteer/gone.html", context, status=410)
+
+
 def section(request, slug, pk):
-    section = get_object_or_404(
-        Section.objects.select_related("volume", "parent__parent__parent__parent"), volume__slug=slug, pk=pk
+    section = (
+        Section.objects.select_related("volume", "parent__parent__parent__parent").filter(volume__slug=slug, pk=pk).first()
     )
+    if section is None:
+        return gone(request, Section, pk)
     entries = paginate(request, section.entries.order_by("position"), PER_PAGE)
     children = _on_volume(
         section.children.annotate(entry_count=Count("entries")).order_by("position"), section.volume
@@ -432,17 +451,19 @@ def section(request, slug, pk):
 
 
 def entry(request, pk):
-    entry = get_object_or_404(
-        Entry.objects.select_related(
-            "volume", "section__parent__parent__parent__parent", "speaker_person"
-        ).prefetch_related(
+    entry = (
+        Entry.objects.select_related("volume", "section__parent__parent__parent__parent", "speaker_person")
+        .prefetch_related(
             "bylines__person",
             Prefetch("captions", Caption.objects.select_related("credit_person").order_by("position")),
             "people",
             "organisations",
-        ),
-        pk=pk,
+        )
+        .filter(pk=pk)
+        .first()
     )
+    if entry is None:
+        return gone(request, Entry, pk)
     q = clean_param(request, "q", MAX_QUERY_LENGTH)
     terms = parse_query(q).terms if q else frozenset()
     siblings = Entry.objects.filter(volume=entry.volume).only("id", "title", "position", "volume_id")
