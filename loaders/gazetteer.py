@@ -108,7 +108,7 @@ def _classical_headings(lines: list[Line]) -> dict[int, headings.Heading] | None
             found[i] = part
     long_indents = Counter(_indent(t) for t in texts if len(t.strip()) > 14)
     if not long_indents:
-        return found or None
+        return found if any(h.form == "marker" for h in found.values()) else None
     body = long_indents.most_common(1)[0][0]
     for i, t in enumerate(texts):
         s = t.strip()
@@ -116,6 +116,10 @@ def _classical_headings(lines: list[Line]) -> dict[int, headings.Heading] | None
             continue
         if headings.word_form(s) and not _SENTENCE.search(s):
             found[i] = headings.word_form(s)
+            continue
+        numbered = headings.numbered(s)
+        if numbered is not None and not numbered.rest:
+            found[i] = numbered  # 一、粮食作物 / （一）小麦 standing alone
             continue
         if _indent(t) == 1 and body == 0:
             s = _CELLS.split(s)[0]  # a title line: 新安志巻一　　　　宋　羅願　撰
