@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import editing, signin
+from .admin_import import VolumeLoadingMixin
 from .ids import as_id
 from .models import (
     Appointment,
@@ -176,8 +177,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Volume)
-class VolumeAdmin(HistoryAdmin):
-    list_display = ["title", "slug", "kind", "region", "year", "year_covered", "entry_count", "loaded_at"]
+class VolumeAdmin(VolumeLoadingMixin, HistoryAdmin):
+    list_display = ["title", "slug", "kind", "region", "year", "year_covered", "entry_count", "loaded_at", "load_report_link"]
     list_filter = ["kind", "region", "year"]
     search_fields = ["title", "slug"]
     readonly_fields = ["source_hash", "loaded_at"]

@@ -5,6 +5,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import JsonResponse
 from django.views.decorators.http import require_safe
 
+from .dates import EntryDate
 from .models import Appointment, Entry, Person, Section, Volume
 from .search.service import SearchForm, SearchUnavailable, search
 
@@ -21,6 +22,17 @@ def ok(data):
 
 def _iso(d):
     return d.isoformat() if d else None
+
+
+def _date_fields(entry):
+    """The date as the text gives it: how precise, as printed, lunar, and the reader's label."""
+    when = EntryDate.of(entry)
+    return {
+        "date_precision": when.precision if when else None,
+        "date_label": when.text if when else None,
+        "date_printed": entry.date_printed,
+        "lunar": entry.lunar,
+    }
 
 
 @require_safe
@@ -107,6 +119,7 @@ def entry_detail(request, pk):
             "page": entry.page,
             "date": _iso(entry.date),
             "date_end": _iso(entry.date_end),
+            **_date_fields(entry),
             "speaker": entry.speaker,
             "speaker_title": entry.speaker_title,
             "source_tag": entry.source_tag,

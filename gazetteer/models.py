@@ -46,6 +46,8 @@ class Volume(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "卷册"
         ordering = ["-year", "slug"]
+        # Editors with it upload texts through the admin's import page (gazetteer/importing.py).
+        permissions = [("import_volume", "可导入文本")]
 
     def __str__(self):
         return self.title

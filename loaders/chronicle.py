@@ -284,6 +284,8 @@ class _Reader:
         if when.year is None and not self.warned_undated:
             self.doc.warn("大事记 item without a year: give the covered year (--year-covered)", para.first)
             self.warned_undated = True
+        if when.impossible:
+            self.doc.warn(f"impossible date in {para.text[:20]}", para.first)
         entry = self._make(para, EntryKind.CHRONICLE, "")
         entry.date, entry.date_end = when.date, when.date_end
         entry.date_precision = when.precision if when.year is not None else None
@@ -421,6 +423,9 @@ def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras:
         title = re.sub(r"\s+", "", m.group("t"))
         doc.title = title
         section_line, start = lines[start], start + 1
+        named = re.search(r"(\d{4})\s*年", title)
+        if year_covered is None and named:
+            year_covered = int(named.group(1))  # 青石县2019年大事记
     else:
         section_line = lines[start]
     loose, sections = read_chronicle(lines[start:], doc, year=year_covered, level=2, lunar_eras=lunar_eras)

@@ -81,6 +81,7 @@ class When:
     month: int | None = None
     printed: str = ""
     lunar: bool = False
+    impossible: bool = False  # a solar day that does not exist (4月31日): kept as the month
 
 
 def _iso(year: int | None, month: int, day: int) -> str | None:
@@ -357,9 +358,10 @@ def _day(year, month, day, month2, day2, printed, lunar, ctx) -> When:
         if m2 and month2:
             ctx.month = m2
     if start is None and year is not None and year >= 1:
-        # A lunar 二月三十日 has no Gregorian twin: keep the month.
+        # A lunar 二月三十日 has no Gregorian twin: keep the month. A solar 4月31日 is a
+        # misprint: the month too, and the person loading is told.
         start, end = month_span(year, month, month)
-        return When(start, end, DatePrecision.MONTH, year, month, printed, lunar)
+        return When(start, end, DatePrecision.MONTH, year, month, printed, lunar, impossible=not lunar)
     return When(start, end, DatePrecision.DAY, year, month, printed, lunar)
 
 

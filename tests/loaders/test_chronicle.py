@@ -387,3 +387,26 @@ def test_more_spans_of_modern_chronicles():
         ("2015-01-01", "2015-12-31", "year", "全县通村公路全部硬化"),
         ("2015-05-04", None, "day", "县委召开紧急会议"),
     ]
+
+
+@pytest.mark.parametrize(
+    "line, date, date_end",
+    [
+        ("3日 县委召开全会。", "2020-03-03", None),
+        ("3月5日 县委召开全会。", "2020-03-05", None),
+        ("3 月 5 日 县委召开全会。", "2020-03-05", None),
+        ("16—19日 县人大视察。", "2020-03-16", "2020-03-19"),
+        ("15日~16日 县长考察。", "2020-03-15", "2020-03-16"),
+        ("3月28日—4月2日 县长考察。", "2020-03-28", "2020-04-02"),
+        ("3月12日至13日 县人代会召开。", "2020-03-12", "2020-03-13"),
+    ],
+)
+def test_day_items_and_day_ranges(line, date, date_end):
+    entry = one(f"3月\n{line}\n")
+    assert (entry.date, entry.date_end, entry.date_precision) == (date, date_end, "day")
+
+
+def test_a_chronicle_titled_with_its_year_needs_no_covered_year():
+    doc = parse_sources([source_from_text("c.txt", "青石县2019年大事记\n\n5月\n\n8日 县委召开全会。\n")], "chronicle")
+    assert doc.title == "青石县2019年大事记"
+    assert [e.date for e in doc.entries()] == ["2019-05-08"]
