@@ -102,8 +102,13 @@ def detect(sources: list[Source], kinds=None) -> Detection:
     if body and dated >= 5 and dated / len(body) >= 0.35:
         scores["chronicle"] = 10 + min(dynasties, 5) + int(20 * dated / len(body))
         signs["chronicle"] = [f"dated paragraphs {dated}/{len(body)}"] + ([f"dynasty headings ×{dynasties}"] if dynasties else [])
-        # A gazetteer's own 大事记 does not make the whole text a chronicle: its other
-        # parts would be more than a third of the paragraphs.
+        # A book's own 大事记 does not make it a chronicle: a 目录, 编辑说明 or 凡例 says the
+        # text is the whole book (a short yearbook can be mostly 大事记).
+        front = sum(counts.get(key, 0) for key in (("yearbook", "目录"), ("yearbook", "编辑说明")))
+        front += sum(1 for t in lines if re.fullmatch(r"凡\s*例", t))
+        others = max((v for k, v in scores.items() if k != "chronicle"), default=0)
+        if front and others >= 3:
+            scores["chronicle"] = min(scores["chronicle"], others - 1)
     if not counts.get(("plan", "规划纲要")):
         scores["plan"] = 0  # 第X章 alone is any book's; a plan names itself
     else:

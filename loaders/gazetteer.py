@@ -11,7 +11,7 @@ at the right margin), 凡例 (editorial rules, one item per ``一、``), 概述,
 * the 大事记 (大事志, 灾祥) is handed to ``loaders.chronicle.read_chronicle``; period
   headings (``公元1912年～公元1949年``) stay sections, year headings are the reader's;
 * headings of a classical text are its short lines set at another indent than the body
-  (``　　州郡沿革`` over flush-left text, or flush-left ``督修`` over indented lists);
+  (``　　沿革`` over flush-left text, or a flush-left role over an indented name list);
 * hard-wrapped lines (the width of the printed column) are re-joined into paragraphs,
   a paragraph starting at an indented line; right-aligned signatures stay paragraphs;
 * 凡例 items are paragraphs of their own, also where two were run into one line.
@@ -62,7 +62,7 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
 
 
 def _book_title(sources: list[Source], lines: list[Line]) -> str:
-    """The book's title where the text prints it: 《南平县志》 on the title page, or #+TITLE:."""
+    """The book's title where the text prints it: 《某县志》 on the title page, or #+TITLE:."""
     m = re.search(r"^#\+TITLE:\s*(\S.*?)\s*$", sources[0].text[:2000], re.M)
     if m:
         return m.group(1)
@@ -108,7 +108,7 @@ def _classical_headings(lines: list[Line]) -> dict[int, headings.Heading] | None
             found[i] = part
     long_indents = Counter(_indent(t) for t in texts if len(t.strip()) > 14)
     if not long_indents:
-        return found or None
+        return found if any(h.form == "marker" for h in found.values()) else None
     body = long_indents.most_common(1)[0][0]
     for i, t in enumerate(texts):
         s = t.strip()
@@ -117,8 +117,12 @@ def _classical_headings(lines: list[Line]) -> dict[int, headings.Heading] | None
         if headings.word_form(s) and not _SENTENCE.search(s):
             found[i] = headings.word_form(s)
             continue
+        numbered = headings.numbered(s)
+        if numbered is not None and not numbered.rest:
+            found[i] = numbered  # 一、粮食作物 / （一）小麦 standing alone
+            continue
         if _indent(t) == 1 and body == 0:
-            s = _CELLS.split(s)[0]  # a title line: 新安志巻一　　　　宋　羅願　撰
+            s = _CELLS.split(s)[0]  # a title line: 某志巻一　　　　某朝　某某　撰
         short = len(s) <= 12 and not _SENTENCE.search(s) and not re.search(r"[(（)）\d]", s)
         if not short or _indent(t) == body:
             continue

@@ -227,3 +227,20 @@ def test_a_gazetteer_in_traditional_characters_reads_the_same(monkeypatch):
         (1, "附錄"),
     ]
     assert given == ["1949年", "10月  縣政府遷至新址。"]
+
+
+def test_numbered_headings_over_indented_paragraphs_nest_under_the_jie():
+    text = (
+        "第一章　农业\n\n第一节　种植业\n\n一、粮食作物\n    全县粮食作物以小麦、玉米为主，兼种谷子、高粱和豆类。\n\n"
+        "（一）小麦\n    小麦种植面积常年稳定在30万亩左右，主要分布在县境中部。\n\n概况\n    全县耕地面积80万亩，其中水浇地60万亩。\n\n"
+        "二、经济作物\n    经济作物主要有棉花、花生和烟叶，棉花种植历史悠久。\n"
+    )
+    doc = parse([source_from_text("c.txt", text)])
+    assert [(s.level, s.title) for s in doc.walk()] == [
+        (1, "第一章 农业"),
+        (2, "第一节 种植业"),
+        (3, "一、粮食作物"),
+        (4, "（一）小麦"),
+        (5, "概况"),
+        (3, "二、经济作物"),
+    ]
