@@ -349,6 +349,22 @@ def test_a_moved_entry_stays_in_its_new_section(qingshi, ed, editor):
     assert Entry.objects.get(pk=target.pk).section.title == "组织工作"
 
 
+def test_a_section_rename_survives_keep_edits_and_reverts_after_the_book_order_changed(qingshi, ed, editor):
+    section = Section.objects.get(volume__slug=SLUG, title="宣传工作")
+    url = f"/admin/gazetteer/section/{section.pk}/change/"
+    data = form_data(ed.get(url))
+    data["title"] = "宣传思想工作"
+    assert ed.post(url, data).status_code == 302
+    reload_changed(qingshi)
+    assert Section.objects.get(pk=section.pk).title == "宣传思想工作"
+    editing.shift_section(section, -1, user=editor)  # its loaded position is now another section's
+    loaded = section.history.filter(history_change_reason=editing.LOADED_VERSION).get()
+    url = f"/admin/gazetteer/section/{section.pk}/history/{loaded.history_id}/"
+    assert ed.post(url, form_data(ed.get(url))).status_code == 302
+    assert Section.objects.get(pk=section.pk).title == "宣传工作"
+    assert_book_order_is_consistent(Volume.objects.get(slug=SLUG))
+
+
 def test_a_split_survives_keep_edits_with_both_ids(qingshi, ed, editor, client):
     speech = qingshi_entry("在全县经济工作会议上的讲话")
     new = editing.split_entry(speech, 2, title="一、坚定信心，抓好项目建设", user=editor)
