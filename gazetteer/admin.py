@@ -305,8 +305,15 @@ class SectionAdmin(HistoryAdmin):
             obj.level = parent.level + 1 if parent else 1
             last = Section.objects.filter(volume=obj.volume).aggregate(m=Max("position"))["m"]
             obj.position = (last or 0) + 1
+        moved = False
+        if change and request.resolver_match and request.resolver_match.url_name.endswith("_simple_history"):
+            # As for entries: a revert keeps today's place in book order, and a
+            # restored parent is placed properly.
+            stored = Section.objects.filter(pk=obj.pk).values("position", "level", "parent_id").first()
+            obj.position, obj.level = stored["position"], stored["level"]
+            moved = stored["parent_id"] != obj.parent_id
         super().save_model(request, obj, form, change)
-        if not change or "parent" in form.changed_data:
+        if not change or "parent" in form.changed_data or moved:
             editing.place_section(obj, user=request.user)
 
     @admin.action(description="上移所选目录节点（连同下级）", permissions=["change"])

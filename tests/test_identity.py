@@ -67,10 +67,11 @@ def assert_every_url_still_answers(client, before):
     looks its record up by id and nothing else); the others are fetched.
     """
     after = urls()
-    answers = {}
+    answers, rekeyed = {}, set()
     for url, (kind, pk, key) in before.items():
         if url in after:
-            assert after[url][2] == key or kind == "entry", (url, key, after[url][2])
+            if after[url][2] != key:
+                rekeyed.add((kind, pk))  # the same id under another section path or title: checked by the caller
             answers[url] = 200
             continue
         response = client.get(url)
@@ -81,7 +82,12 @@ def assert_every_url_still_answers(client, before):
             assert response.status_code == 410, url
             stone = Tombstone.objects.get(model=kind, object_id=pk)
             assert Volume.objects.get(slug=stone.volume_slug).get_absolute_url() in response.content.decode()
-    return answers
+    # Ids are never reused: whatever has an id it did not have before got a new one.
+    new_ids = {(kind, pk) for kind, pk, _ in after.values()} - {(kind, pk) for kind, pk, _ in before.values()}
+    for kind in ("entry", "section"):
+        last = max(pk for k, pk, _ in before.values() if k == kind)
+        assert all(pk > last for k, pk in new_ids if k == kind)
+    return answers, rekeyed
 
 
 def test_a_forced_reload_of_the_whole_corpus_keeps_every_id_and_changes_nothing(copy, client):
@@ -98,7 +104,8 @@ def test_a_forced_reload_of_the_whole_corpus_keeps_every_id_and_changes_nothing(
     report = Volume.objects.get(slug=YEARBOOK).load_report["counts"]
     assert (report["entries.kept_ids"], report["entries.updated"], report["entries.removed"], report["sections.removed"]) == (613, 0, 0, 0)
     assert "weidu-yearbook-2021: updated — " in out and "; entry ids kept 613 (changed 0), removed 0" in out
-    assert set(assert_every_url_still_answers(client, before).values()) == {200}
+    answers, rekeyed = assert_every_url_still_answers(client, before)
+    assert set(answers.values()) == {200} and rekeyed == set()
     # Rendering all 1,200 pages takes a minute and proves no more than the ids above;
     # every volume's first and last entry and section are fetched for real.
     for volume in Volume.objects.all():
@@ -152,8 +159,10 @@ def test_a_changed_file_updates_entries_in_place_and_leaves_tombstones_for_the_o
         "volume": "http://testserver/api/volumes/weidu-yearbook-2021",
         "replaced_by": f"http://testserver/api/entries/{successor.pk}",
     }
-    answers = assert_every_url_still_answers(client, before)
+    answers, rekeyed = assert_every_url_still_answers(client, before)
     assert sorted(a for a in answers.values() if a != 200) == [410]
+    # Only the entry whose heading the file corrected lives on under another key.
+    assert rekeyed == {("entry", ids["设立总会分支机构"])}
     assert_book_order_is_consistent(Volume.objects.get(slug=YEARBOOK))
 
 
@@ -212,6 +221,7 @@ def test_an_entry_merged_by_an_editor_redirects_and_a_deleted_one_answers_410(db
 
 def test_a_vanished_section_answers_410_with_its_volume(copy, client):
     section = Section.objects.get(volume__slug=YEARBOOK, title="魏都区科学技术协会")
+    before, its_entries = urls(), {("entry", pk) for pk in section.entries.values_list("pk", flat=True)}
     change_file(copy / "weidu-yearbook-2021.part1.txt", "魏都区科学技术协会\t(156)", "魏都区科协\t(156)")  # the 目录
     change_file(copy / "weidu-yearbook-2021.part2.txt", "\n魏都区科学技术协会\n", "\n魏都区科协\n")  # the heading
     load_corpus(copy, "--only", YEARBOOK)
@@ -222,6 +232,8 @@ def test_a_vanished_section_answers_410_with_its_volume(copy, client):
     assert "魏都区科学技术协会" in html and renamed.get_absolute_url() in html
     # Its entries were found again by their titles and openings: same ids, new section.
     assert Entry.objects.get(volume__slug=YEARBOOK, title="新冠肺炎疫情应急科普").section == renamed
+    answers, rekeyed = assert_every_url_still_answers(client, before)
+    assert [a for a in answers.values() if a != 200] == [410] and rekeyed == its_entries and len(its_entries) == 6
 
 
 def test_an_admin_form_open_across_a_reload_saves_onto_the_same_record(copy, editor):
@@ -335,6 +347,22 @@ def test_a_moved_entry_stays_in_its_new_section(qingshi, ed, editor):
     assert kept.section == propaganda and list(propaganda.entries.order_by("position"))[-1] == kept
     revert_to_loaded(ed, kept)
     assert Entry.objects.get(pk=target.pk).section.title == "组织工作"
+
+
+def test_a_section_rename_survives_keep_edits_and_reverts_after_the_book_order_changed(qingshi, ed, editor):
+    section = Section.objects.get(volume__slug=SLUG, title="宣传工作")
+    url = f"/admin/gazetteer/section/{section.pk}/change/"
+    data = form_data(ed.get(url))
+    data["title"] = "宣传思想工作"
+    assert ed.post(url, data).status_code == 302
+    reload_changed(qingshi)
+    assert Section.objects.get(pk=section.pk).title == "宣传思想工作"
+    editing.shift_section(section, -1, user=editor)  # its loaded position is now another section's
+    loaded = section.history.filter(history_change_reason=editing.LOADED_VERSION).get()
+    url = f"/admin/gazetteer/section/{section.pk}/history/{loaded.history_id}/"
+    assert ed.post(url, form_data(ed.get(url))).status_code == 302
+    assert Section.objects.get(pk=section.pk).title == "宣传工作"
+    assert_book_order_is_consistent(Volume.objects.get(slug=SLUG))
 
 
 def test_a_split_survives_keep_edits_with_both_ids(qingshi, ed, editor, client):
