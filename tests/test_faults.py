@@ -314,7 +314,7 @@ def test_healthz_reports_database_and_index_for_a_balancer_probing_by_ip_over_ht
         },
         "search": {
             "ok": True,
-            "documents": {"gazetteer.entry": 690, "gazetteer.person": 697, "gazetteer.organisation": 104},
+            "documents": {"gazetteer.entry": 690, "gazetteer.person": 713, "gazetteer.organisation": 104},
             "missing": 0,
             "in_sync": True,
         },
