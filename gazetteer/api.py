@@ -1,11 +1,15 @@
 """The read-only JSON API. Other tools build on these shapes: change them only by adding keys."""
 
+from pathlib import Path
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import HttpResponsePermanentRedirect, JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from .dates import EntryDate
+from .ids import as_id
 from .models import Appointment, Entry, Person, RecordRedirect, Section, Volume
 from .search.service import SearchForm, SearchUnavailable, search
 
@@ -22,6 +26,17 @@ def ok(data):
 
 def _iso(d):
     return d.isoformat() if d else None
+
+
+def _date_fields(entry):
+    """The date as the text gives it: how precise, as printed, lunar, and the reader's label."""
+    when = EntryDate.of(entry)
+    return {
+        "date_precision": when.precision if when else None,
+        "date_label": when.text if when else None,
+        "date_printed": entry.date_printed,
+        "lunar": entry.lunar,
+    }
 
 
 @require_safe
@@ -47,7 +62,14 @@ def toc_tree(volume, entries=True):
     """Return the volume's sections as nested dicts in book order, with two queries."""
     nodes, roots = {}, []
     for s in Section.objects.filter(volume=volume).order_by("position"):
-        node = {"id": s.pk, "title": s.title, "level": s.level, "page": s.page, "digitized": s.digitized}
+        node = {
+            "id": s.pk,
+            "title": s.title,
+            "alt_titles": s.alt_titles,
+            "level": s.level,
+            "page": s.page,
+            "digitized": s.digitized,
+        }
         if entries:
             node["entries"] = []
         node["children"] = []
@@ -78,6 +100,8 @@ def section_titles(section):
 
 @require_safe
 def entry_detail(request, pk):
+    if as_id(pk) is None:
+        return error(404, f"no entry {pk}")
     entry = (
         Entry.objects.select_related("volume", "section__parent__parent__parent")
         .prefetch_related("bylines__person", "captions")
@@ -90,7 +114,9 @@ def entry_detail(request, pk):
         {
             "id": entry.pk,
             "title": entry.title,
+            "alt_titles": entry.alt_titles,
             "untitled": entry.untitled,
+            "kicker": entry.kicker,
             "subtitle": entry.subtitle,
             "kind": entry.kind,
             "volume": entry.volume.slug,
@@ -99,6 +125,7 @@ def entry_detail(request, pk):
             "page": entry.page,
             "date": _iso(entry.date),
             "date_end": _iso(entry.date_end),
+            **_date_fields(entry),
             "speaker": entry.speaker,
             "speaker_title": entry.speaker_title,
             "source_tag": entry.source_tag,
@@ -106,10 +133,19 @@ def entry_detail(request, pk):
             "authors": [b.person.name for b in entry.bylines.all()],
             "captions": [{"text": c.text, "credit": c.credit} for c in entry.captions.all()],
             "tables": entry.tables,
-            "source": {"file": entry.source_file, "line_start": entry.line_start, "line_end": entry.line_end},
+            "notes": entry.notes,
+            "source": _source(entry),
             "url": request.build_absolute_uri(entry.get_absolute_url()),
         }
     )
+
+
+def _source(entry):
+    """Where the entry stands: ``file_end`` only when its last line is in a later file."""
+    source = {"file": entry.source_file, "line_start": entry.line_start, "line_end": entry.line_end}
+    if entry.source_file_end and entry.source_file_end != entry.source_file:
+        source["file_end"] = entry.source_file_end
+    return source
 
 
 def _person(request, p):
@@ -172,7 +208,7 @@ def people(request):
 
 @require_safe
 def person_detail(request, pk):
-    person = _people().filter(pk=pk).first()
+    person = _people().filter(pk=as_id(pk)).first() if as_id(pk) else None
     if person is None:
         moved = RecordRedirect.objects.filter(model="person", old_id=pk).first()
         if moved is not None:
@@ -197,3 +233,12 @@ def search_entries(request):
 
 def not_found(request, rest=""):
     return error(404, f"no such API endpoint: /api/{rest}")
+
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+@require_safe
+def openapi(request):
+    """Serve the OpenAPI 3 description of this API (gazetteer/openapi.json, kept by hand)."""
+    return HttpResponse(OPENAPI.read_bytes(), content_type="application/json")

@@ -73,13 +73,20 @@ class StoreResult:
             return f"{self.volume.slug}: unchanged"
         c = self.counts
         kinds = ", ".join(f"{k} {c['entries.' + k]}" for k in sorted(Entry.Kind.values) if c["entries." + k])
+        # People and organisations are shared across volumes: a reload finds them, so
+        # the count is of those this load had to create.
         return (
-            f"{self.volume.slug}: {self.status} — {c['sections']} sections "
+            f"{self.volume.slug}: {self.status} — {plural(c['sections'], 'section')} "
             f"({c['sections.level1']} top-level, {len(self.not_digitized)} not digitised), "
-            f"{c['entries']} entries ({kinds}), {c['people']} people, "
-            f"{c['organisations']} organisations, {c['appointments']} appointments, "
-            f"{c['captions']} captions, {c['bylines']} bylines"
+            f"{plural(c['entries'], 'entry', 'entries')} ({kinds}), {plural(c['people'], 'new person', 'new people')}, "
+            f"{plural(c['organisations'], 'new organisation')}, {plural(c['appointments'], 'appointment')}, "
+            f"{plural(c['captions'], 'caption')}, {plural(c['bylines'], 'byline')}"
         )
+
+
+def plural(n: int, one: str, many: str = "") -> str:
+    """Return "1 section" / "2 sections"."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
 
 
 def volume_hash(meta: VolumeMeta, files: list[StoredFile]) -> str:
@@ -147,6 +154,9 @@ def store_document(doc: Document, meta: VolumeMeta, files: list[StoredFile], *, 
     the rows a load deletes and creates are not queued one by one.
     """
     with indexing.paused(), transaction.atomic():
+        # Take the write lock first, as editors' saves do: a transaction that reads
+        # first fails at once ("database is locked") if anyone writes meanwhile.
+        editing.begin_writing()
         return _store(doc, meta, files, force, edits)
 
 
@@ -276,6 +286,7 @@ def _entry(volume, section, position, e: ParsedEntry) -> Entry:
         kind=e.kind,
         title=e.title[:300],
         untitled=e.untitled,
+        kicker=e.kicker[:300],
         subtitle=e.subtitle[:300],
         text="\n".join(p for p in e.paragraphs if p),
         page=e.page,
@@ -293,6 +304,7 @@ def _entry(volume, section, position, e: ParsedEntry) -> Entry:
         line_end=e.line_end,
         source_file_end=e.source_file_end if e.source_file_end != e.source_file else "",
         notes=list(e.notes),
+        alt_titles=list(e.alt_titles),
     )
 
 

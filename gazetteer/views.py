@@ -8,7 +8,6 @@ of range is a 404, like an unknown id.
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime
 import functools
 import re
@@ -17,7 +16,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -29,6 +28,7 @@ from pypinyin import Style, lazy_pinyin
 from . import citations
 from .api import toc_tree
 from .citations import DOCUMENT_TYPES, citation, entry_authors  # noqa: F401 — kept importable from views
+from .dates import EntryDate, entry_date_html
 from .models import Caption, Entry, Organisation, Person, RecordRedirect, Section, Volume
 from .search.highlight import highlight
 from .search.query import parse_query
@@ -39,6 +39,7 @@ from .timeline import person_timeline
 PER_PAGE = 50
 INDEX_PER_PAGE = 100
 CHRONICLE_PER_PAGE = 100
+YEARS_PER_QUERY = 500  # columns of one count query; SQLite allows 2000
 HOME_VOLUMES_PER_KIND = 6
 LATEST_DAYS = 4
 LATEST_PER_DAY = 5
@@ -692,17 +693,25 @@ def _chronicle(request):
 
 
 def _chronicle_years():
-    """Return [(year, count)] of the 大事记, in two queries that use the (kind, date) index.
+    """Return [(year, count)] of the 大事记, with queries that use the (kind, date) index.
 
     Extracting the year in SQL would read every row (SQLite computes it in Python);
-    ``date__year`` is a range on the indexed date instead.
+    ``date__year`` is a range on the indexed date instead. The years that have items
+    are found first, one index seek each, so that a chronicle reaching back to the
+    year 20 does not ask for two thousand columns (SQLite allows 2000) of empty years.
     """
     dated = Entry.objects.chronicle().exclude(date=None)
-    bounds = dated.aggregate(first=Min("date"), last=Max("date"))
-    if bounds["first"] is None:
-        return []
-    years = range(bounds["first"].year, bounds["last"].year + 1)
-    counts = dated.aggregate(**{f"y{y}": Count("id", filter=Q(date__year=y)) for y in years})
+    years = []
+    first = dated.aggregate(first=Min("date"))["first"]
+    while first is not None:
+        years.append(first.year)
+        if first.year == datetime.MAXYEAR:
+            break
+        first = dated.filter(date__gte=datetime.date(first.year + 1, 1, 1)).aggregate(first=Min("date"))["first"]
+    counts = {}
+    for i in range(0, len(years), YEARS_PER_QUERY):
+        batch = years[i : i + YEARS_PER_QUERY]
+        counts |= dated.aggregate(**{f"y{y}": Count("id", filter=Q(date__year=y)) for y in batch})
     return [(y, counts[f"y{y}"]) for y in years if counts[f"y{y}"]]
 
 
@@ -737,7 +746,9 @@ def chronicle(request):
 
 # A 大事记 item opens with its day ("2日", "是日") and repeats its title: the timeline
 # shows both already, so the excerpt starts after them.
-_DAY_PREFIX = re.compile(r"^\s*(?:\d{1,2}日|是日|同日|当日|当天|月内|本月|\d{1,2}—\d{1,2}日)\s*")
+_DAY_PREFIX = re.compile(
+    r"^\s*(?:\d{1,2}日|是日|同日|当日|当天|月内|本月|是月|该月|\d{1,2}—\d{1,2}日|[上中下]旬|是年|本年|年内|△)[，,]?\s*"
+)
 EXCERPT_LENGTH = 120
 
 
@@ -749,116 +760,25 @@ def _excerpt(entry):
 
 
 def _timeline(entries):
-    """Group a page of 大事记 items as [(year, [(month, [item])])], with their labels made here.
+    """Group a page of 大事记 items as [(year, [((order, heading), [item])])], labels made here.
 
-    Built in Python: the template's regroup and date filters took most of the page's time.
+    Each item is shown at its precision (5日, 上旬, 是月, 春, 是年) under its month, season
+    or 全年 (after the months). Built in Python: the template's regroup and date filters
+    took most of the page's time.
     """
     years = OrderedDict()
     for e in entries:
-        day = f"{e.date.day}日" + (f"—{e.date_end.month}月{e.date_end.day}日" if e.date_end else "")
+        when = EntryDate.of(e)
         source = e.volume.title + (f" · 第{e.page}页" if e.page else "")
         item = {
             "entry": e,
             "url": e.get_absolute_url(),
-            "iso": e.date.isoformat(),
-            "day": day,
+            "date_html": entry_date_html(e, "in_month"),
             "excerpt": _excerpt(e),
             "source": source,
         }
-        years.setdefault(e.date.year, OrderedDict()).setdefault(e.date.month, []).append(item)
-    return [(year, list(months.items())) for year, months in years.items()]
-
-
-EXPORT_FIELDS = ("pk", "date", "date_end", "title", "text", "page", "volume__title")
-
-
-def _export_rows(request, items):
-    """Yield the filtered 大事记 as plain tuples with absolute URLs: no model instances."""
-    url = request.build_absolute_uri(reverse("entry", args=[999999999])).replace("999999999", "{}")
-    for pk, date, date_end, title, text, page, volume_title in items.values_list(*EXPORT_FIELDS).iterator():
-        yield pk, date, date_end, title, text, page, volume_title, url.format(pk)
-
-
-def _export_error(form):
-    message = "；".join(" ".join(e) for e in form.errors.values())
-    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-
-
-def chronicle_csv(request):
-    form, items = _chronicle(request)
-    if items is None:
-        return _export_error(form)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="chronicle.csv"'
-    response.write("\ufeff")  # a BOM, so that spreadsheet programs read the file as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["日期", "截止日期", "标题", "正文", "卷册", "页码", "链接"])
-    for _, date, date_end, title, text, page, volume_title, url in _export_rows(request, items):
-        writer.writerow(
-            [
-                date.isoformat(),
-                date_end.isoformat() if date_end else "",
-                title,
-                text,
-                volume_title,
-                page or "",
-                url,
-            ]
-        )
-    return response
-
-
-def _ics_text(value):
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _ics_fold(line):
-    """Fold a content line at 75 octets without splitting a UTF-8 character (RFC 5545 3.1)."""
-    data = line.encode()
-    if len(data) <= 75:
-        return line
-    parts, start, limit = [], 0, 75
-    while len(data) - start > limit:
-        cut = start + limit
-        while data[cut] & 0xC0 == 0x80:  # a continuation byte: back up to the character's start
-            cut -= 1
-        parts.append(data[start:cut].decode())
-        start, limit = cut, 74  # continuation lines begin with a space
-    parts.append(data[start:].decode())
-    return "\r\n ".join(parts)
-
-
-def chronicle_ics(request):
-    form, items = _chronicle(request)
-    if items is None:
-        return _export_error(form)
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    host = request.get_host().split(":")[0] or "localhost"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//gazetteer//chronicle//ZH",
-        "CALSCALE:GREGORIAN",
-        "X-WR-CALNAME:大事记",
-    ]
-    for pk, date, date_end, title, text, page, volume_title, url in _export_rows(request, items):
-        end = (date_end or date) + datetime.timedelta(days=1)  # DTEND of an all-day event is exclusive
-        source = f"{volume_title}，第{page}页" if page else volume_title
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:entry-{pk}@{host}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{date:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{end:%Y%m%d}",
-            _ics_fold("SUMMARY:" + _ics_text(title)),
-            _ics_fold("DESCRIPTION:" + _ics_text(f"{text}\n（{source}）")),
-            _ics_fold("URL:" + url),
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    response = HttpResponse("\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="chronicle.ics"'
-    return response
+        years.setdefault(e.date.year, {}).setdefault(when.group, []).append(item)
+    return [(year, sorted(groups.items(), key=lambda g: g[0][0])) for year, groups in years.items()]
 
 
 # --- people and organisations --------------------------------------------------------

@@ -18,7 +18,7 @@ def loaded_names(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gazetteer', '0004_load_report_and_date_precision'),
+        ('gazetteer', '0008_import_permission'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
