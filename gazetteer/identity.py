@@ -449,7 +449,9 @@ def _add_alias(person, alias, user):
         return []
     person.aliases = [*person.aliases, alias]
     editing._as(user, f"加别名：{alias}", person).save()
-    entries = Entry.objects.filter(volume__region=person.region).filter(Q(text__contains=alias) | Q(title__contains=alias))
+    entries = Entry.objects.filter(volume__region=person.region).filter(
+        Q(text__contains=alias) | Q(title__contains=alias) | Q(captions__text__contains=alias)
+    ).distinct()
     linked = list(entries.exclude(people=person).values_list("pk", flat=True))
     person.mentioned_in.add(*linked)
     editing._enqueue_on_commit(Person, [person.pk])

@@ -553,7 +553,12 @@ def link_mentions(volumes=None) -> int:
             continue
         pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
         entries = Entry.objects.filter(volume__in=[v for v in volumes if v.region == region], mentions_edited=False)
+        # Photo captions are part of the entry, as in the search index (区长李朝峰调研…).
+        captions = defaultdict(list)
+        for entry_id, caption, credit in Caption.objects.filter(entry__in=entries).values_list("entry_id", "text", "credit"):
+            captions[entry_id].append(f"{caption} {credit}")
         for entry_id, title, text in entries.values_list("id", "title", "text").iterator():
+            text = "\n".join([text, *captions.get(entry_id, ())])
             for match in pattern.finditer(f"{title}\n{text}"):
                 kind, pk = names[match.group()]
                 if kind == "person":

@@ -318,6 +318,8 @@ def test_accepting_the_variant_links_the_newspaper_and_the_api_finds_the_alias(e
     li.refresh_from_db()
     assert li.aliases == ["李朝峰"]
     assert newspaper.filter(people=li).count() == 3
+    # … and the yearbook entry whose photo caption names him so.
+    assert li.mentioned_in.filter(captions__text__contains="区长李朝峰调研").exists()
     decision = ReviewDecision.objects.get(key=f"variant|{WEIDU}|李朝峰/李朝锋")
     assert (decision.action, decision.user, decision.names) == ("alias", editor, ["李朝峰", "李朝锋"])
     found = client.get("/api/people", {"q": "李朝峰"}).json()["people"]
@@ -325,8 +327,9 @@ def test_accepting_the_variant_links_the_newspaper_and_the_api_finds_the_alias(e
     # The proposal is settled: the spelling is now an alias, and the decision is kept by names.
     assert f"variant|{WEIDU}|李朝峰/李朝锋" not in {p.key for p in identity.proposals(WEIDU)}
     # A re-load links the newspaper through the alias again.
-    store.link_mentions(Volume.objects.filter(slug="weidu-newspaper-2022-12"))
+    store.link_mentions(Volume.objects.filter(region=WEIDU))
     assert newspaper.filter(people=li).count() == 3
+    assert li.mentioned_in.filter(captions__text__contains="区长李朝峰调研").exists()
 
 
 def test_a_dismissed_proposal_stays_dismissed_across_a_reload(ed, editor, monkeypatch):
