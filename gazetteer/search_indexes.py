@@ -79,7 +79,9 @@ class PersonIndex(indexes.SearchIndex, indexes.Indexable):
         return Person.objects.prefetch_related("appointments__organisation")
 
     def prepare_text(self, person):
-        parts = [person.name, *person.aliases, *person.notes]
+        # The name as loaded: the text still prints it after an editor's rename.
+        loaded = [person.loaded_name] if person.loaded_name not in ("", person.name) else []
+        parts = [person.name, *person.aliases, *loaded, *person.notes]
         parts += [f"{a.organisation.name} {a.title}" for a in person.appointments.all()]
         return "\n".join(parts)
 
@@ -97,7 +99,8 @@ class OrganisationIndex(indexes.SearchIndex, indexes.Indexable):
         return Organisation
 
     def prepare_text(self, org):
-        return "\n".join([org.name, *org.aliases])
+        loaded = [org.loaded_name] if org.loaded_name not in ("", org.name) else []
+        return "\n".join([org.name, *org.aliases, *loaded])
 
     def prepare_kind(self, org):
         return "organisation"

@@ -20,6 +20,7 @@ urlpatterns = [
     path("volumes/<slug:slug>/", views.volume, name="volume"),
     path("volumes/<slug:slug>/sections/<int:pk>/", views.section, name="section"),
     path("entries/<int:pk>/", views.entry, name="entry"),
+    re_path(r"^entries/(?P<pk>[0-9]+)/cite\.(?P<fmt>ris|bib|json)$", views.entry_cite, name="entry-cite"),
     path("search/", views.search_page, name="search"),
     path("chronicle/", views.chronicle, name="chronicle"),
     path("chronicle/export.csv", exports.chronicle_csv, name="chronicle-csv"),

@@ -11,7 +11,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from gazetteer import store, views
+from gazetteer import citations, store, views
 from gazetteer.models import Appointment, Caption, Entry, Organisation, Person, Section, Volume
 from loaders import parse_sources
 from tests.loaders.sources import cut
@@ -328,8 +328,8 @@ def test_citations_of_speeches_articles_and_volumes_without_compiler():
 
 def test_citation_names_three_authors_then_deng(monkeypatch):
     entry = Entry.objects.get(title="区域位置")
-    monkeypatch.setattr(views, "entry_authors", lambda e: ["甲", "乙", "丙", "丁"])
-    assert views.citation(entry, "u", datetime.date(2026, 1, 1)).startswith(
+    monkeypatch.setattr(citations, "entry_authors", lambda e: ["甲", "乙", "丙", "丁"])
+    assert citations.citation(entry, "u", datetime.date(2026, 1, 1)).startswith(
         "甲, 乙, 丙, 等. 区域位置[M/OL]//"
     )
 
