@@ -386,6 +386,7 @@ class EntryForm(forms.ModelForm):
         model = Entry
         fields = [
             "section", "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end",
+            "date_precision", "date_printed", "lunar",
             "speaker", "speaker_title", "speaker_person", "source_tag", "people", "organisations",
         ]  # fmt: skip
         widgets = {"text": forms.Textarea(attrs={"rows": 24, "class": "entry-text"})}
@@ -427,7 +428,7 @@ class EntryAdmin(HistoryAdmin):
     fieldsets = [
         (None, {"fields": ["volume", "section", ("kind", "page"), ("title", "untitled"), "subtitle"]}),
         ("正文与原文", {"fields": [("text", "source_excerpt")], "description": "左为正文（一段一行），右为源文件中本条的原文行。"}),
-        ("日期与讲话人", {"fields": [("date", "date_end"), ("speaker", "speaker_title"), "speaker_person", "source_tag"]}),
+        ("日期与讲话人", {"fields": [("date", "date_end", "date_precision"), ("date_printed", "lunar"), ("speaker", "speaker_title"), "speaker_person", "source_tag"]}),
         ("提及", {"fields": ["people", "organisations"], "classes": ["collapse"]}),
         ("出处", {"fields": [("source_file", "line_start", "line_end"), "position"]}),
     ]
@@ -440,7 +441,7 @@ class EntryAdmin(HistoryAdmin):
         if obj is None:
             return [
                 (None, {"fields": ["section", ("kind", "page"), ("title", "untitled"), "subtitle", "text"]}),
-                ("日期与讲话人", {"fields": [("date", "date_end"), ("speaker", "speaker_title"), "speaker_person"]}),
+                ("日期与讲话人", {"fields": [("date", "date_end", "date_precision"), ("date_printed", "lunar"), ("speaker", "speaker_title"), "speaker_person"]}),
             ]
         return self.fieldsets
 

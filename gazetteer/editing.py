@@ -701,7 +701,8 @@ def edited_records(volume) -> list[EditedRecord]:
 
 
 ENTRY_FIELDS = [
-    "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end", "speaker", "speaker_title",
+    "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end", "date_precision", "date_printed",
+    "lunar", "speaker", "speaker_title",
     "speaker_person_id", "source_tag", "tables", "source_file", "line_start", "line_end",
 ]  # fmt: skip
 NAME_FIELDS = {Person: ["name", "aliases", "notes"], Organisation: ["name", "aliases"]}

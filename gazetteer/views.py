@@ -214,8 +214,9 @@ def home(request):
             v.kind, {"label": v.get_kind_display(), "kind": v.kind, "count": per_kind[v.kind], "volumes": []}
         )["volumes"].append(v)
     # The latest 大事记 days, a few items each: the archive may hold many volumes covering
-    # the same days, so the rest of a day is one link away.
-    dated = Entry.objects.chronicle().exclude(date=None)
+    # the same days, so the rest of a day is one link away. Only items dated to the day:
+    # a 是月 item stored from the 1st of its month did not happen on the 1st.
+    dated = Entry.objects.chronicle().exclude(date=None).filter(date_precision__in=["day", ""])
     day_counts = {
         row["date"]: row["n"]
         for row in dated.filter(date__in=dated.order_by("-date").values("date").distinct()[:LATEST_DAYS])

@@ -244,6 +244,7 @@ def test_load_corpus_prints_each_volumes_warnings(tmp_path, monkeypatch):
     out = io.StringIO()
     call_command("load_corpus", manifest=str(manifest), stdout=out)
     lines = out.getvalue().splitlines()
+    assert lines[1] == "    kind detected: yearbook — yearbook: 《…年鉴》 ×1, 编辑说明 ×1, 目录 ×1, 【条目】 ×2"
     start = lines.index("lanxi-2020: 12 warning(s)")
     assert lines[start + 1] == LANXI_WARNINGS[0].replace("lanxi-yearbook-2020.txt", "lanxi.txt")
     assert lines[start + 11] == "    … and 2 more (-v 2 shows all)"

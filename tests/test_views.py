@@ -773,3 +773,18 @@ def test_the_entry_page_and_the_api_give_the_date_at_its_precision(client, impre
     assert data["date_printed"] == entry.date_printed
     assert data["lunar"] is entry.lunar
     assert data["date_label"] == label.replace("（原书：", "（").replace("）农历", "，农历）")
+
+
+def test_the_homes_latest_days_are_only_items_dated_to_the_day(client, imprecise_chronicle):
+    section = Section.objects.get(volume__slug="jingyuan-dashiji")
+    for position, (date, end, precision, title) in enumerate(
+        [("2021-01-01", "2021-01-31", "month", "一月份开展安全生产大检查"), ("2021-01-05", None, "day", "县城新区开工")], 100
+    ):
+        Entry.objects.create(
+            volume=section.volume, section=section, position=position, kind="chronicle", title=title, text=title,
+            date=date, date_end=end, date_precision=precision, source_file="jingyuan.txt", line_start=1, line_end=1,
+        )  # fmt: skip
+    html = client.get("/").content.decode()
+    days = re.findall(r'<h3><time datetime="([\d-]+)">', html)
+    assert days[0] == "2021-01-05" and "2021-01-01" not in days
+    assert "县城新区开工" in html and "一月份开展安全生产大检查" not in html
