@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
 from . import editing, signin
+from .admin_import import VolumeLoadingMixin
 from .ids import as_id
 from .models import (
     Appointment,
@@ -176,8 +177,8 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Volume)
-class VolumeAdmin(HistoryAdmin):
-    list_display = ["title", "slug", "kind", "region", "year", "year_covered", "entry_count", "loaded_at"]
+class VolumeAdmin(VolumeLoadingMixin, HistoryAdmin):
+    list_display = ["title", "slug", "kind", "region", "year", "year_covered", "entry_count", "loaded_at", "load_report_link"]
     list_filter = ["kind", "region", "year"]
     search_fields = ["title", "slug"]
     readonly_fields = ["source_hash", "loaded_at"]
@@ -444,18 +445,27 @@ class EntryAdmin(HistoryAdmin):
 
     @admin.display(description="源文件行")
     def source_lines(self, entry):
+        if entry.source_file_end:
+            return f"{entry.source_file}:{entry.line_start}—{entry.source_file_end}:{entry.line_end}"
         return f"{entry.source_file}:{entry.line_start}—{entry.line_end}"
 
     @admin.display(description="源文件原文")
     def source_excerpt(self, entry):
         if entry is None or entry.pk is None:
             return "—"
-        source = SourceFile.objects.filter(volume_id=entry.volume_id, name=entry.source_file).first()
-        if source is None:
-            return "（源文件未保存）"
-        lines = source.lines(entry.line_start, entry.line_end)
-        rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", lines)
-        return format_html('<div class="source-lines"><p>{}</p><table>{}</table></div>', source.name, rows)
+        # An entry running into the next file: the rest of its first file, then the next one's start.
+        spans = [(entry.source_file, entry.line_start, entry.line_end)]
+        if entry.source_file_end:
+            spans = [(entry.source_file, entry.line_start, None), (entry.source_file_end, 1, entry.line_end)]
+        parts = []
+        for name, first, last in spans:
+            source = SourceFile.objects.filter(volume_id=entry.volume_id, name=name).first()
+            if source is None:
+                return "（源文件未保存）"
+            lines = source.lines(first, last if last is not None else source.text.count("\n") + 1)
+            rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", lines)
+            parts.append(format_html("<p>{}</p><table>{}</table>", source.name, rows))
+        return format_html('<div class="source-lines">{}</div>', format_html_join("", "{}", ((p,) for p in parts)))
 
     def save_model(self, request, obj, form, change):
         if not change:

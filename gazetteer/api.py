@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.http import require_safe
 
+from .dates import EntryDate
 from .ids import as_id
 from .models import Appointment, Entry, Person, Section, Volume
 from .search.service import SearchForm, SearchUnavailable, search
@@ -24,6 +25,17 @@ def ok(data):
 
 def _iso(d):
     return d.isoformat() if d else None
+
+
+def _date_fields(entry):
+    """The date as the text gives it: how precise, as printed, lunar, and the reader's label."""
+    when = EntryDate.of(entry)
+    return {
+        "date_precision": when.precision if when else None,
+        "date_label": when.text if when else None,
+        "date_printed": entry.date_printed,
+        "lunar": entry.lunar,
+    }
 
 
 @require_safe
@@ -49,7 +61,14 @@ def toc_tree(volume, entries=True):
     """Return the volume's sections as nested dicts in book order, with two queries."""
     nodes, roots = {}, []
     for s in Section.objects.filter(volume=volume).order_by("position"):
-        node = {"id": s.pk, "title": s.title, "level": s.level, "page": s.page, "digitized": s.digitized}
+        node = {
+            "id": s.pk,
+            "title": s.title,
+            "alt_titles": s.alt_titles,
+            "level": s.level,
+            "page": s.page,
+            "digitized": s.digitized,
+        }
         if entries:
             node["entries"] = []
         node["children"] = []
@@ -94,7 +113,9 @@ def entry_detail(request, pk):
         {
             "id": entry.pk,
             "title": entry.title,
+            "alt_titles": entry.alt_titles,
             "untitled": entry.untitled,
+            "kicker": entry.kicker,
             "subtitle": entry.subtitle,
             "kind": entry.kind,
             "volume": entry.volume.slug,
@@ -103,6 +124,7 @@ def entry_detail(request, pk):
             "page": entry.page,
             "date": _iso(entry.date),
             "date_end": _iso(entry.date_end),
+            **_date_fields(entry),
             "speaker": entry.speaker,
             "speaker_title": entry.speaker_title,
             "source_tag": entry.source_tag,
@@ -110,10 +132,19 @@ def entry_detail(request, pk):
             "authors": [b.person.name for b in entry.bylines.all()],
             "captions": [{"text": c.text, "credit": c.credit} for c in entry.captions.all()],
             "tables": entry.tables,
-            "source": {"file": entry.source_file, "line_start": entry.line_start, "line_end": entry.line_end},
+            "notes": entry.notes,
+            "source": _source(entry),
             "url": request.build_absolute_uri(entry.get_absolute_url()),
         }
     )
+
+
+def _source(entry):
+    """Where the entry stands: ``file_end`` only when its last line is in a later file."""
+    source = {"file": entry.source_file, "line_start": entry.line_start, "line_end": entry.line_end}
+    if entry.source_file_end and entry.source_file_end != entry.source_file:
+        source["file_end"] = entry.source_file_end
+    return source
 
 
 def _person(request, p):

@@ -46,6 +46,8 @@ class Volume(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "卷册"
         ordering = ["-year", "slug"]
+        # Editors with it upload texts through the admin's import page (gazetteer/importing.py).
+        permissions = [("import_volume", "可导入文本")]
 
     def __str__(self):
         return self.title
@@ -166,6 +168,7 @@ class Entry(models.Model):
     kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.ENTRY)
     title = models.CharField("标题", max_length=300)
     untitled = models.BooleanField("原题缺失", default=False)
+    kicker = models.CharField("引题", max_length=300, blank=True, help_text="报纸标题上方的引题")
     subtitle = models.CharField("副题", max_length=300, blank=True)
     text = models.TextField("正文", blank=True, help_text="段落之间以换行分隔")
     page = models.PositiveIntegerField("页码", null=True, blank=True)
@@ -188,6 +191,9 @@ class Entry(models.Model):
         "结束行所在文件", max_length=200, blank=True, help_text="条目跨两个源文件时，结束行所在的文件"
     )
     notes = models.JSONField("注释", default=list, blank=True, encoder=UnicodeJSONEncoder, help_text="脚注、整理说明等")
+    alt_titles = models.JSONField(
+        "异写标题", default=list, blank=True, encoder=UnicodeJSONEncoder, help_text="如目录与正文写法不同"
+    )
     authors = models.ManyToManyField(
         "Person", through="Byline", related_name="authored", blank=True, verbose_name="作者"
     )

@@ -1,8 +1,9 @@
 """What the search index holds: entries, people and organisations.
 
 The ``text`` field of an entry gathers everything a reader may search for in it —
-title, subtitle, speaker, authors, body, photo captions and table cells — while
-``title`` is indexed again on its own so that a match there can be ranked higher.
+kicker, title and its other spellings, subtitle, speaker, authors, body, notes, photo
+captions and table cells — while ``title`` is indexed again on its own so that a
+match there can be ranked higher.
 Filter and facet fields are exact values (volume slug, kind, year, 类目 title …).
 """
 
@@ -35,9 +36,11 @@ class EntryIndex(indexes.SearchIndex, indexes.Indexable):
         return Entry.objects.select_related("volume")
 
     def prepare_text(self, entry):
-        parts = [entry.title, entry.subtitle, entry.speaker_title, entry.speaker]
+        # The TOC's other spelling of the title finds the entry too; notes are read with the text.
+        parts = [entry.kicker, entry.title, *entry.alt_titles, entry.subtitle, entry.speaker_title, entry.speaker]
         parts += [b.person.name for b in entry.bylines.all()]
         parts.append(entry.text)
+        parts += entry.notes
         parts += [f"{c.text} {c.credit}" for c in entry.captions.all()]
         for table in entry.tables:
             parts.append(table.get("caption", ""))

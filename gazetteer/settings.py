@@ -97,10 +97,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Before haystack: its rebuild_index command is replaced by the archive's one-commit rebuild.
+    "gazetteer",
     "haystack",
     "simple_history",
     "axes",
-    "gazetteer",
 ]
 
 MIDDLEWARE = [

@@ -265,6 +265,7 @@ def _entry(volume, section, position, e: ParsedEntry) -> Entry:
         kind=e.kind,
         title=e.title[:300],
         untitled=e.untitled,
+        kicker=e.kicker[:300],
         subtitle=e.subtitle[:300],
         text="\n".join(p for p in e.paragraphs if p),
         page=e.page,
@@ -282,6 +283,7 @@ def _entry(volume, section, position, e: ParsedEntry) -> Entry:
         line_end=e.line_end,
         source_file_end=e.source_file_end if e.source_file_end != e.source_file else "",
         notes=list(e.notes),
+        alt_titles=list(e.alt_titles),
     )
 
 

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -26,6 +26,7 @@ from django.utils.safestring import mark_safe
 from pypinyin import Style, lazy_pinyin
 
 from .api import toc_tree
+from .dates import EntryDate, entry_date_html
 from .models import Appointment, Byline, Caption, Entry, Organisation, Person, Section, Volume
 from .search.highlight import highlight
 from .search.query import parse_query
@@ -35,6 +36,7 @@ from .search.service import PER_PAGE as SEARCH_PER_PAGE
 PER_PAGE = 50
 INDEX_PER_PAGE = 100
 CHRONICLE_PER_PAGE = 100
+YEARS_PER_QUERY = 500  # columns of one count query; SQLite allows 2000
 HOME_VOLUMES_PER_KIND = 6
 LATEST_DAYS = 4
 LATEST_PER_DAY = 5
@@ -737,17 +739,25 @@ def _chronicle(request):
 
 
 def _chronicle_years():
-    """Return [(year, count)] of the 大事记, in two queries that use the (kind, date) index.
+    """Return [(year, count)] of the 大事记, with queries that use the (kind, date) index.
 
     Extracting the year in SQL would read every row (SQLite computes it in Python);
-    ``date__year`` is a range on the indexed date instead.
+    ``date__year`` is a range on the indexed date instead. The years that have items
+    are found first, one index seek each, so that a chronicle reaching back to the
+    year 20 does not ask for two thousand columns (SQLite allows 2000) of empty years.
     """
     dated = Entry.objects.chronicle().exclude(date=None)
-    bounds = dated.aggregate(first=Min("date"), last=Max("date"))
-    if bounds["first"] is None:
-        return []
-    years = range(bounds["first"].year, bounds["last"].year + 1)
-    counts = dated.aggregate(**{f"y{y}": Count("id", filter=Q(date__year=y)) for y in years})
+    years = []
+    first = dated.aggregate(first=Min("date"))["first"]
+    while first is not None:
+        years.append(first.year)
+        if first.year == datetime.MAXYEAR:
+            break
+        first = dated.filter(date__gte=datetime.date(first.year + 1, 1, 1)).aggregate(first=Min("date"))["first"]
+    counts = {}
+    for i in range(0, len(years), YEARS_PER_QUERY):
+        batch = years[i : i + YEARS_PER_QUERY]
+        counts |= dated.aggregate(**{f"y{y}": Count("id", filter=Q(date__year=y)) for y in batch})
     return [(y, counts[f"y{y}"]) for y in years if counts[f"y{y}"]]
 
 
@@ -782,7 +792,9 @@ def chronicle(request):
 
 # A 大事记 item opens with its day ("2日", "是日") and repeats its title: the timeline
 # shows both already, so the excerpt starts after them.
-_DAY_PREFIX = re.compile(r"^\s*(?:\d{1,2}日|是日|同日|当日|当天|月内|本月|\d{1,2}—\d{1,2}日)\s*")
+_DAY_PREFIX = re.compile(
+    r"^\s*(?:\d{1,2}日|是日|同日|当日|当天|月内|本月|是月|该月|\d{1,2}—\d{1,2}日|[上中下]旬|是年|本年|年内|△)[，,]?\s*"
+)
 EXCERPT_LENGTH = 120
 
 
@@ -794,24 +806,25 @@ def _excerpt(entry):
 
 
 def _timeline(entries):
-    """Group a page of 大事记 items as [(year, [(month, [item])])], with their labels made here.
+    """Group a page of 大事记 items as [(year, [((order, heading), [item])])], labels made here.
 
-    Built in Python: the template's regroup and date filters took most of the page's time.
+    Each item is shown at its precision (5日, 上旬, 是月, 春, 是年) under its month, season
+    or 全年 (after the months). Built in Python: the template's regroup and date filters
+    took most of the page's time.
     """
     years = OrderedDict()
     for e in entries:
-        day = f"{e.date.day}日" + (f"—{e.date_end.month}月{e.date_end.day}日" if e.date_end else "")
+        when = EntryDate.of(e)
         source = e.volume.title + (f" · 第{e.page}页" if e.page else "")
         item = {
             "entry": e,
             "url": e.get_absolute_url(),
-            "iso": e.date.isoformat(),
-            "day": day,
+            "date_html": entry_date_html(e, "in_month"),
             "excerpt": _excerpt(e),
             "source": source,
         }
-        years.setdefault(e.date.year, OrderedDict()).setdefault(e.date.month, []).append(item)
-    return [(year, list(months.items())) for year, months in years.items()]
+        years.setdefault(e.date.year, {}).setdefault(when.group, []).append(item)
+    return [(year, sorted(groups.items(), key=lambda g: g[0][0])) for year, groups in years.items()]
 
 
 # --- people and organisations --------------------------------------------------------

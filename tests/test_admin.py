@@ -2,6 +2,7 @@
 
 import datetime
 import json
+from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
@@ -10,13 +11,17 @@ from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
 
+from gazetteer import store
 from gazetteer.models import Appointment, Entry, Organisation, Person, Section, Volume
 from gazetteer.search import indexing
 from gazetteer.search.service import search
+from loaders import parse_sources
 from tests.conftest import EDITOR_PASSWORD
+from tests.loaders.sources import cut
 from tests.test_editing import assert_book_order_is_consistent
 
 YEARBOOK = "weidu-yearbook-2021"
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 PASSWORD = EDITOR_PASSWORD
 
 
@@ -178,6 +183,21 @@ def test_the_change_form_shows_the_source_lines_beside_the_text(ed):
     assert "<tr><th>999</th><td>与区机关事务管理局（中心）对接" in page
     assert "<tr><th>993</th><td>【新冠肺炎疫情应急科普】" in page
     assert "拆分" in page and "与下一条合并" in page
+
+
+def test_the_change_form_of_an_entry_running_into_the_next_file_shows_both_files(ed):
+    sources = cut(CORPUS / "weidu-14th-five-year-plan.txt", 757)
+    meta = store.VolumeMeta(slug="test-cut-plan", title="切分的规划", kind="plan", region="测试区", year=2021)
+    files = [store.StoredFile(s.name, str(i) * 64, "utf-8", s.text) for i, s in enumerate(sources)]
+    store.store_document(parse_sources(sources, "plan"), meta, files)
+    green = entry("第三节 持续推进绿色低碳循环发展", slug="test-cut-plan")
+    page = ed.get(f"/admin/gazetteer/entry/{green.pk}/change/").content.decode()
+    excerpt = page[page.index('class="source-lines"') :]
+    assert excerpt.index("<p>weidu-14th-five-year-plan-a.txt</p>") < excerpt.index("<tr><th>756</th><td>第三节  持续推进绿色低碳循环发展")
+    assert excerpt.index("<p>weidu-14th-five-year-plan-b.txt</p>") < excerpt.index("<tr><th>3</th><td>健全绿色发展政策体系。")
+    assert "<tr><th>4</th>" not in excerpt[: excerpt.index("</div>")]
+    listing = ed.get("/admin/gazetteer/entry/", {"volume__id__exact": green.volume_id}).content.decode()
+    assert "weidu-14th-five-year-plan-a.txt:756—weidu-14th-five-year-plan-b.txt:3" in listing
 
 
 def test_editing_an_entry_is_recorded_with_a_diff_and_can_be_reverted(ed, editor, index_restored):

@@ -8,7 +8,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gazetteer', '0004_load_report_and_date_precision'),
+        ('gazetteer', '0005_entry_kicker_and_alt_titles'),
     ]
 
     operations = [
