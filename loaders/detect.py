@@ -109,6 +109,12 @@ def detect(sources: list[Source], kinds=None) -> Detection:
     else:
         scores["gazetteer"] -= min(counts.get(("gazetteer", "第X章/节/目"), 0), 4)
         signs["gazetteer"] = [s for s in signs["gazetteer"] if not s.startswith("第X章")]
+    if "chronicle" in scores and counts.get(("yearbook", "《…年鉴》")) and (
+        counts.get(("yearbook", "编辑说明")) or counts.get(("yearbook", "【条目】"))
+    ):
+        # A yearbook whose digitised part is mostly its 大事记 is still a yearbook: its
+        # title and its 编辑说明 or 【条目】 say what the book is.
+        scores["chronicle"] = min(scores["chronicle"], scores["yearbook"] - 1)
     if "speeches" in scores and counts.get(("yearbook", "【条目】"), 0) >= 10:
         # A yearbook's 特载 holds speeches; hundreds of 【条目】 say what the book is.
         scores["speeches"] = min(scores["speeches"], 6)

@@ -175,22 +175,6 @@ def test_a_forced_reload_counts_only_new_people_and_uses_plural_forms(write, mon
     assert "0 new people, 0 new organisations, 0 appointments, 0 captions, 0 bylines" in line
 
 
-def test_load_volume_in_a_new_data_dir_needs_no_secret_key_and_creates_the_database(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GAZETTEER_", "DATABASE_URL"))}
-    env |= {"DJANGO_SETTINGS_MODULE": "gazetteer.settings", "GAZETTEER_DATA_DIR": str(tmp_path / "new")}
-    text = ROOT / "tests" / "data" / "other" / "speech-excerpt.txt"
-    command = [sys.executable, "manage.py", "load_volume", str(text), "--kind", "text", "--title", "讲话", "--year", "2021", "--slug", "speech-excerpt"]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    lines = done.stdout.splitlines()
-    assert lines[0] == "migrating a new database (manage.py migrate)"
-    assert any("speech-excerpt: created" in line for line in lines)
-    assert not (tmp_path / "new" / "secret_key").exists()  # nothing was written that bin/serve should make
-    # Serving still needs a real key.
-    check = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
-    assert check.returncode != 0 and "DJANGO_SECRET_KEY is not set" in check.stderr
-
-
 LANXI = ROOT / "tests" / "data" / "import" / "lanxi-yearbook-2020.txt"
 LANXI_WARNINGS = [
     f"    lanxi-yearbook-2020.txt:{37 + 2 * i} — impossible date in 31日 兰溪县第{i + 1}次防汛调度会议召开。" for i in range(12)
@@ -291,3 +275,19 @@ def test_the_slug_is_stable_for_a_title_and_unique_across_titles(no_index):
 def test_a_title_without_letters_needs_a_slug(no_index):
     with pytest.raises(CommandError, match=r"cannot make a slug from the title '（）': give --slug"):
         call_command("load_volume", str(LANXI), title="（）", stdout=io.StringIO())
+
+
+def test_load_volume_in_a_new_data_dir_needs_no_secret_key_and_creates_the_database(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "GAZETTEER_", "DATABASE_URL"))}
+    env |= {"DJANGO_SETTINGS_MODULE": "gazetteer.settings", "GAZETTEER_DATA_DIR": str(tmp_path / "new")}
+    text = ROOT / "tests" / "data" / "other" / "speech-excerpt.txt"
+    command = [sys.executable, "manage.py", "load_volume", str(text), "--kind", "text", "--title", "讲话", "--year", "2021"]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "migrating a new database (manage.py migrate)"
+    assert any("jianghua-2021: created" in line for line in lines)
+    assert not (tmp_path / "new" / "secret_key").exists()  # nothing was written that bin/serve should make
+    # Serving still needs a real key.
+    check = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert check.returncode != 0 and "DJANGO_SECRET_KEY is not set" in check.stderr
