@@ -21,8 +21,18 @@ from dataclasses import dataclass
 from whoosh import query as wq
 
 from .analysis import fold, remove_spans, segment, space_runs
+from .grams import gram_query
 
 MAX_QUERY_LENGTH = 200
+# The most words (and quoted phrases) one search looks for; the rest are left out with
+# a notice. Each word is a phrase over its tokens and its grams: Whoosh's cost grows
+# faster than linearly with them (100 words took 10 s before this cap).
+MAX_WORDS = 8
+# Scores that rank an entry whatever its length: a match in the speaker or author field
+# (his speeches and bylined entries first), and a match found only inside a longer word
+# (after every whole-word match, which scores from the word fields).
+NAME_SCORE = 100.0
+INSIDE_WORD_SCORE = 0.01
 
 # How a word that segments into several tokens is matched: "phrase" requires the tokens
 # side by side (like a substring search); "and" only requires all of them somewhere.
@@ -51,6 +61,8 @@ class ParsedQuery:
     text: str  # the query as searched (after cutting)
     truncated: bool = False  # the query was longer than MAX_QUERY_LENGTH and was cut
     empty: bool = False  # nothing to search for: show the search form, not "no results"
+    words: int = 0  # words and phrases searched for, after collapsing repeats
+    dropped: int = 0  # words and phrases left out past MAX_WORDS
 
 
 def normalize(text: str) -> str:
@@ -120,12 +132,30 @@ def _field_query(fieldname: str, tokens: list[str], phrase: bool, boost: float) 
 
 
 def _clause(
-    parts: list[list[str]], phrase: bool, fieldnames: Iterable[str], boosts: Mapping[str, float]
+    parts: list[list[str]],
+    phrase: bool,
+    fieldnames: Iterable[str],
+    boosts: Mapping[str, float],
+    shown: list[str] = (),
+    grams: str | None = None,
+    names: Iterable[str] = (),
 ) -> wq.Query:
-    """Return the query for one typed item (all its parts required) over all fields."""
+    """Return the query for one typed item (all its parts required) over all fields.
+
+    With a ``grams`` field, a part matches where its normalised string occurs (grams.py)
+    and the word fields only rank: whole-word matches score from them, matches inside a
+    longer word get INSIDE_WORD_SCORE, and a part equal to a ``names`` field (speaker,
+    author) gets NAME_SCORE.
+    """
     per_part = []
-    for tokens in parts:
-        per_part.append(wq.Or([_field_query(f, tokens, phrase, boosts.get(f, 1.0)) for f in fieldnames]))
+    for tokens, norm in zip(parts, shown or [None] * len(parts), strict=True):
+        words = wq.Or([_field_query(f, tokens, phrase, boosts.get(f, 1.0)) for f in fieldnames])
+        exact = gram_query(grams, norm) if grams and norm else None
+        if exact is None:
+            per_part.append(words)
+            continue
+        rank = [words] + [wq.ConstantScoreQuery(wq.Term(f, norm), NAME_SCORE) for f in names]
+        per_part.append(wq.AndMaybe(wq.ConstantScoreQuery(exact, INSIDE_WORD_SCORE), wq.Or(rank)))
     return per_part[0] if len(per_part) == 1 else wq.And(per_part)
 
 
@@ -133,12 +163,20 @@ def parse_query(
     text: str,
     fieldnames: Iterable[str] = ("title", "text"),
     boosts: Mapping[str, float] | None = None,
+    *,
+    grams: str | None = None,
+    names: Iterable[str] = (),
+    max_words: int = MAX_WORDS,
 ) -> ParsedQuery:
     """Parse what a reader typed into a ParsedQuery; never raise on any input string.
 
     Every field in ``fieldnames`` must be indexed with ``ChineseAnalyzer()`` and keep
     positions (``TEXT(phrase=True)``, Whoosh's default), since words become phrases.
+    ``grams`` names a ``grams.GRAMS`` field: then every word matches as an exact string
+    (see ``_clause``). A word typed twice is searched once; past ``max_words`` words and
+    phrases the rest are dropped (``dropped`` says how many).
     """
+    names = tuple(names)
     fieldnames = tuple(fieldnames)
     boosts = {"title": 3.0} if boosts is None else boosts
     text = _CONTROL.sub(" ", text or "").strip()
@@ -152,10 +190,21 @@ def parse_query(
     phrases: list[str] = []
     excluded: list[str] = []
     pending_or = False
+    seen: set[tuple[str, str, bool]] = set()
+    dropped = 0
     for kind, raw, negated in _lex(text):
         if kind == "or":
             pending_or = bool(groups)
             continue
+        key = (kind, normalize(raw), negated)
+        if key in seen:
+            # 的 的 的 …: a repeat adds nothing but cost.
+            pending_or = False
+            continue
+        if len(seen) >= max_words:
+            dropped += 1
+            continue
+        seen.add(key)
         pieces = [raw] if kind == "phrase" else _WORD_SPLIT.split(raw)
         analysed = [(_tokens(p), normalize(p)) for p in pieces if p]
         parts = [tokens for tokens, _ in analysed if tokens]
@@ -165,7 +214,9 @@ def parse_query(
             continue
         # Phrases are matched as phrases; a word that segments into several tokens too,
         # unless WORD_MODE says otherwise.
-        clause = _clause(parts, kind == "phrase" or WORD_MODE == "phrase", fieldnames, boosts)
+        clause = _clause(
+            parts, kind == "phrase" or WORD_MODE == "phrase", fieldnames, boosts, shown, grams, names
+        )
         if negated:
             negative.append(clause)
             excluded.extend(shown)
@@ -187,9 +238,13 @@ def parse_query(
     clauses = [g[0] if len(g) == 1 else wq.Or(g) for g in groups]
     if not clauses:
         return ParsedQuery(
-            wq.NullQuery, frozenset(), (), tuple(excluded), text, truncated=truncated, empty=True
-        )
+            wq.NullQuery, frozenset(), (), tuple(excluded), text, truncated=truncated, empty=True,
+            dropped=dropped,
+        )  # fmt: skip
     query = clauses[0] if len(clauses) == 1 else wq.And(clauses)
     if negative:
         query = wq.AndNot(query, negative[0] if len(negative) == 1 else wq.Or(negative))
-    return ParsedQuery(query, frozenset(terms), tuple(phrases), tuple(excluded), text, truncated)
+    return ParsedQuery(
+        query, frozenset(terms), tuple(phrases), tuple(excluded), text, truncated,
+        words=len(seen), dropped=dropped,
+    )  # fmt: skip
