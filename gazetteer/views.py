@@ -546,7 +546,6 @@ def _table(table):
 FILTERS = ("volume", "kind", "year", "category", "speaker", "author", "date_from", "date_to")
 FACET_LABELS = {"volume": "卷册", "kind": "类型", "year": "年份", "category": "类目"}
 SORT_LABELS = [("relevance", "相关度"), ("-date", "日期（新→旧）"), ("date", "日期（旧→新）")]
-_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
 def _facets(request, result, volume_titles):
@@ -620,32 +619,6 @@ def _suggestions(data, result):
             if found.total:
                 out.append(
                     {"label": f"只检索“{word}”", "count": found.total, "url": "?" + urlencode({"q": word})}
-                )
-    elif plain and len(words) == 1 and _CJK_WORD.match(words[0]):
-        # One character off: 李朝峰 for 李朝锋, the kind of slip the sources make too.
-        word = words[0]
-        pattern = (
-            "^("
-            + "|".join(re.escape(word[:i]) + "." + re.escape(word[i + 1 :]) for i in range(len(word)))
-            + ")$"
-        )
-        names = set(
-            Person.objects.filter(name__regex=pattern).exclude(name=word).values_list("name", flat=True)[:5]
-        )
-        names |= set(
-            Organisation.objects.filter(name__regex=pattern)
-            .exclude(name=word)
-            .values_list("name", flat=True)[:5]
-        )
-        for name in sorted(names)[:5]:
-            found = search({"q": name})
-            if found.total:
-                out.append(
-                    {
-                        "label": f"您是不是要找“{name}”",
-                        "count": found.total,
-                        "url": "?" + urlencode({"q": name}),
-                    }
                 )
     return out
 

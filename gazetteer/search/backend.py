@@ -20,6 +20,7 @@ import re
 import shutil
 import threading
 import time
+from array import array
 from collections import Counter, OrderedDict
 
 from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
@@ -28,7 +29,8 @@ from whoosh.collectors import FilterCollector, TimeLimit
 from whoosh.fields import BOOLEAN, DATETIME, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.index import exists_in
-from whoosh.query import Every
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.query import AndMaybe, Every, Query
 from whoosh.searching import ResultsPage
 
 from . import dictionary
@@ -166,9 +168,19 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             self._searcher = None
             self.setup_complete = False
 
+    def ready(self, facets=()) -> None:
+        """Open this process's searcher and read the facet columns, if not done yet.
+
+        A search calls this before its budget starts: it is paid once per worker (and
+        after each index change), whatever the query.
+        """
+        state = self._current()
+        for name in facets:
+            state.column(name)
+
     def execute(
         self, query, *, filter=None, page=1, pagelen=20, sortedby=None, reverse=False, facets=(),
-        deadline=None, partial=False, report=None,
+        deadline=None, partial=False, report=None, rank=None,
     ):  # fmt: skip
         """Run a Whoosh query; return (hits as dicts of stored fields, total, facet counts).
 
@@ -182,6 +194,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         matches found so far are counted and ranked (``report["complete"]`` is False);
         when it passes while they are ranked, the rest follow unranked. Total, facets and
         hits always come from the same set of matches.
+
+        ``rank`` (optional) is the query that scores the matches instead of ``query``;
+        matches it does not find follow those it does.
         """
         dictionary.refresh()
         state = self._current()
@@ -224,7 +239,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         # optimize=False: Whoosh 2.7.4's block-quality skipping loops for ever on some
         # queries at 30× the corpus (地震: UnionMatcher.skip_to_quality); the matches
         # are known already, so scoring all of them costs little.
-        results = self._ranked(state.searcher, query, page * pagelen, matched, deadline)
+        results = self._ranked(state.searcher, query, page * pagelen, matched, deadline, rank)
         if results is None:  # out of time: the matches in index order
             order = sorted(matched)[(page - 1) * pagelen : page * pagelen]
             if report is not None:
@@ -237,11 +252,18 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return hits, len(matched), counts
 
     @staticmethod
-    def _ranked(searcher, query, limit, matched, deadline):
+    def _ranked(searcher, query, limit, matched, deadline, rank=None):
         """Return Whoosh's top ``limit`` of ``matched`` by score, or None past the deadline."""
-        collector = _TimedFilter(
-            searcher.collector(limit=limit, terms=False, optimize=False), matched, deadline
-        )
+        if rank is not None:
+            # Every match, scored by ``rank`` where it matches: the matching query (its
+            # phrases over grams are the slow part) is not run a second time.
+            query = AndMaybe(_DocSet(matched, searcher), rank)
+        top = searcher.collector(limit=limit, terms=False, optimize=False)
+        # Whoosh swaps in a cheaper matcher every ten matches, dropping any part whose best
+        # score cannot reach the top N so far: that would drop _DocSet, and with it every
+        # match not yet seen. Without block quality the swap gains nothing anyway.
+        top.replace = 0
+        collector = _TimedFilter(top, matched, deadline)
         try:
             searcher.search_with_collector(query, collector)
         except TimeLimit:
@@ -259,6 +281,23 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
     def count(self, model_label):
         """Return how many documents of a model the index holds."""
         return len(list(self.searcher().document_numbers(**{DJANGO_CT: model_label})))
+
+
+class _DocSet(Query):
+    """A query matching given (top-level) document numbers, with a tiny constant score."""
+
+    def __init__(self, docnums, top_searcher):
+        self.docnums = sorted(docnums)
+        self.offsets = {id(sub): offset for sub, offset in top_searcher.leaf_searchers()}
+
+    def __repr__(self):
+        return f"_DocSet({len(self.docnums)} documents)"
+
+    def matcher(self, searcher, context=None):
+        offset = self.offsets.get(id(searcher), 0)
+        end = offset + searcher.doc_count_all()
+        ids = array("I", (d - offset for d in self.docnums if offset <= d < end))
+        return ListMatcher(ids, all_weights=1e-6) if ids else NullMatcher()
 
 
 class _TimedFilter(FilterCollector):

@@ -28,11 +28,9 @@ MAX_QUERY_LENGTH = 200
 # a notice. Each word is a phrase over its tokens and its grams: Whoosh's cost grows
 # faster than linearly with them (100 words took 10 s before this cap).
 MAX_WORDS = 8
-# Scores that rank an entry whatever its length: a match in the speaker or author field
-# (his speeches and bylined entries first), and a match found only inside a longer word
-# (after every whole-word match, which scores from the word fields).
+# The score of a match in the speaker or author field, whatever the entry's length:
+# a person's speeches and bylined entries come first for his name.
 NAME_SCORE = 100.0
-INSIDE_WORD_SCORE = 0.01
 
 # How a word that segments into several tokens is matched: "phrase" requires the tokens
 # side by side (like a substring search); "and" only requires all of them somewhere.
@@ -63,6 +61,7 @@ class ParsedQuery:
     empty: bool = False  # nothing to search for: show the search form, not "no results"
     words: int = 0  # words and phrases searched for, after collapsing repeats
     dropped: int = 0  # words and phrases left out past MAX_WORDS
+    rank: wq.Query | None = None  # with a grams field: what scores the matches of ``query``
 
 
 def normalize(text: str) -> str:
@@ -142,21 +141,21 @@ def _clause(
 ) -> wq.Query:
     """Return the query for one typed item (all its parts required) over all fields.
 
-    With a ``grams`` field, a part matches where its normalised string occurs (grams.py)
-    and the word fields only rank: whole-word matches score from them, matches inside a
-    longer word get INSIDE_WORD_SCORE, and a part equal to a ``names`` field (speaker,
-    author) gets NAME_SCORE.
+    With a ``grams`` field, return (match, rank): a part matches where its normalised
+    string occurs (grams.py), and ``rank`` scores: whole-word matches from the word fields,
+    a part equal to a ``names`` field (speaker, author) NAME_SCORE; a match only inside
+    a longer word scores nothing and so comes after them.
     """
-    per_part = []
+    per_part, ranks = [], []
     for tokens, norm in zip(parts, shown or [None] * len(parts), strict=True):
         words = wq.Or([_field_query(f, tokens, phrase, boosts.get(f, 1.0)) for f in fieldnames])
-        exact = gram_query(grams, norm) if grams and norm else None
-        if exact is None:
+        if not grams:
             per_part.append(words)
             continue
-        rank = [words] + [wq.ConstantScoreQuery(wq.Term(f, norm), NAME_SCORE) for f in names]
-        per_part.append(wq.AndMaybe(wq.ConstantScoreQuery(exact, INSIDE_WORD_SCORE), wq.Or(rank)))
-    return per_part[0] if len(per_part) == 1 else wq.And(per_part)
+        per_part.append(gram_query(grams, norm))
+        ranks += [words] + [wq.ConstantScoreQuery(wq.Term(f, norm), NAME_SCORE) for f in names]
+    match = per_part[0] if len(per_part) == 1 else wq.And(per_part)
+    return (match, wq.Or(ranks)) if grams else match
 
 
 def parse_query(
@@ -190,6 +189,7 @@ def parse_query(
     phrases: list[str] = []
     excluded: list[str] = []
     pending_or = False
+    ranks: list[wq.Query] = []
     seen: set[tuple[str, str, bool]] = set()
     dropped = 0
     for kind, raw, negated in _lex(text):
@@ -217,6 +217,10 @@ def parse_query(
         clause = _clause(
             parts, kind == "phrase" or WORD_MODE == "phrase", fieldnames, boosts, shown, grams, names
         )
+        if grams:
+            clause, rank = clause
+            if not negated:
+                ranks.append(rank)
         if negated:
             negative.append(clause)
             excluded.extend(shown)
@@ -246,5 +250,5 @@ def parse_query(
         query = wq.AndNot(query, negative[0] if len(negative) == 1 else wq.Or(negative))
     return ParsedQuery(
         query, frozenset(terms), tuple(phrases), tuple(excluded), text, truncated,
-        words=len(seen), dropped=dropped,
+        words=len(seen), dropped=dropped, rank=wq.Or(ranks) if ranks else None,
     )  # fmt: skip

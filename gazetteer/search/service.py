@@ -91,7 +91,8 @@ class SearchResult:
     complete: bool = True  # False: the budget ran out, total and hits are what was found by then
     seconds: float = 0.0
     pinyin: list = field(default_factory=list)  # names the query was read as, if typed in pinyin
-    suggestions: list = field(default_factory=list)  # {"query", "name", "reason", "count"}
+    suggestions: list = field(default_factory=list)  # {"query", "name", "reason", "count", "label"}
+    names: list = field(default_factory=list)  # person/organisation pages of the name searched
 
     @property
     def limited(self):
@@ -114,6 +115,7 @@ class SearchResult:
             "complete": self.complete,
             "pinyin": self.pinyin,
             "suggestions": self.suggestions,
+            "names": self.names,
             "hits": self.hits,
             "facets": self.facets,
         }
@@ -148,10 +150,15 @@ def search(data: dict, *, request=None, budget: float = BUDGET, suggestions: boo
 
     Never takes much more than ``budget`` seconds: see BUDGET and ``SearchResult.limited``.
     """
-    start = time.monotonic()
     dictionary.refresh()
+    try:
+        backend().ready(FACETS)
+    except Exception as error:  # Whoosh raises many kinds of error for a broken index
+        raise SearchUnavailable(str(error)) from error
     text = data.get("q") or ""
     pinyin = suggest.pinyin_names(text)
+    # The budget starts here: what came before is paid once per worker, not per query.
+    start = time.monotonic()
     if pinyin:
         # zhangshujie, zhang shujie, Xuchang: the archive's names that sound so.
         text = " OR ".join(f'"{name}"' for name in pinyin)
@@ -183,6 +190,7 @@ def search(data: dict, *, request=None, budget: float = BUDGET, suggestions: boo
             deadline=deadline,
             partial=partial,
             report=report,
+            rank=parsed.rank,
         )
 
     try:
@@ -202,15 +210,21 @@ def search(data: dict, *, request=None, budget: float = BUDGET, suggestions: boo
     result.pages = math.ceil(total / PER_PAGE)
     result.facets = {name: _sorted_facet(name, counts) for name, counts in facets.items()}
     result.hits = _hits(hits, result.terms, request)
-    if suggestions and not pinyin:
-        result.suggestions = suggest.other_names(result.query, total, count=_count)
     result.seconds = time.monotonic() - start
+    if suggestions:
+        # The person page of a name searched for comes before its entries.
+        result.names = suggest.pages_named(pinyin or [result.query])
+        if request is not None:
+            for name in result.names:
+                name["url"] = request.build_absolute_uri(name["url"])
+        if not pinyin:
+            result.suggestions = suggest.other_names(result.query, total, count=_count)
     return result
 
 
 def _count(name: str) -> int:
     """Return how many entries a name finds, for a suggestion (a small budget of its own)."""
-    return search({"q": name}, budget=BUDGET / 4, suggestions=False).total
+    return search({"q": name}, budget=BUDGET / 8, suggestions=False).total
 
 
 def _sorted_facet(name, counts):
@@ -222,22 +236,20 @@ def _snippet(entry, terms) -> str:
     """Return the snippet of the first part of the entry that has a match (the text first,
     then the title, speaker, authors, captions, tables), or of its text if none has."""
     if terms:
-        parts = searchable_parts(entry)
-        if entry.text:
-            parts.insert(0, entry.text)
-        for part in parts:
-            if find_matches(part, terms):
+        own = [entry.text, entry.title, entry.subtitle, entry.speaker_title, entry.speaker]
+        for part in own:
+            if part and find_matches(part, terms):
+                return snippet(part, terms)
+        # Rarely needed: only then are the entry's bylines and captions read.
+        for part in searchable_parts(entry):
+            if part not in own and find_matches(part, terms):
                 return snippet(part, terms)
     return snippet(entry.text or entry.title, ())
 
 
 def _hits(hits, terms, request):
     ids = [int(h["django_id"]) for h in hits]
-    entries = (
-        Entry.objects.select_related("volume", "section__parent__parent__parent")
-        .prefetch_related("bylines__person", "captions")
-        .in_bulk(ids)
-    )
+    entries = Entry.objects.select_related("volume", "section__parent__parent__parent").in_bulk(ids)
     out = []
     for pk in ids:
         entry = entries.get(pk)

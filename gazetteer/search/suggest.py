@@ -26,6 +26,7 @@ _PINYIN_QUERY = re.compile(r"[a-zA-Z\u00c0-\u024f\u0300-\u036f1-5' \-]+")
 _CJK_NAME = re.compile(r"^[\u3400-\u9fff]{2,12}$")
 _SUFFIXES = ("自治县", "街道", "市", "区", "县", "省", "镇", "乡")
 MAX_NAMES = 5
+MAX_SUGGESTIONS = 3  # each costs a search (with a small budget of its own)
 
 _lock = threading.Lock()
 _tables: dict = {"stamp": object()}
@@ -128,6 +129,20 @@ def pinyin_names(text: str) -> list[str]:
     return sorted(names, key=lambda n: (len(n), n))[:MAX_NAMES]
 
 
+def pages_named(names: list[str]) -> list[dict]:
+    """Return the person and organisation pages of ``names`` (by name or alias), people first."""
+    names = [analysis.fold(n.strip()) for n in names if n and _CJK_NAME.match(n.strip())]
+    out = []
+    for model, kind in ((Person, "person"), (Organisation, "organisation")):
+        rows = model.objects.filter(name__in=names)
+        for name in names:  # an alias: the LIKE narrows, the list check decides
+            rows = rows | model.objects.filter(aliases__icontains=name)
+        for obj in rows.order_by("name", "pk")[:MAX_NAMES]:
+            if obj.name in names or set(obj.aliases) & set(names):
+                out.append({"kind": kind, "id": obj.pk, "name": obj.name, "url": obj.get_absolute_url()})
+    return out[:MAX_NAMES]
+
+
 def other_names(query: str, total: int, *, count) -> list[dict]:
     """Return the names the archive uses for ``query``, if it is an alias or a variant.
 
@@ -145,13 +160,13 @@ def other_names(query: str, total: int, *, count) -> list[dict]:
             if query in aliases and name != query:
                 found.setdefault(name, "alias")
     masked, canonical = _table("names")
-    if query not in canonical and len(query) >= 3:
+    if not found and query not in canonical and len(query) >= 3:
         for i in range(len(query)):
             for name in sorted(masked.get(query[:i] + "\0" + query[i + 1 :], ())):
                 if name != query:
                     found.setdefault(name, "variant")
     out = []
-    for name, reason in list(found.items())[:MAX_NAMES]:
+    for name, reason in list(found.items())[:MAX_SUGGESTIONS]:
         n = count(name)
         # A variant is suggested when the archive uses the name more than the query.
         if n and (reason == "alias" or n > total):
