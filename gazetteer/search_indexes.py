@@ -54,7 +54,7 @@ class EntryIndex(indexes.SearchIndex, indexes.Indexable):
 
     def prepare(self, entry):
         data = super().prepare(entry)
-        data["grams"] = data["text"]
+        data["grams"] = data["grams_chars"] = data["text"]
         return data
 
     def prepare_text(self, entry):

@@ -35,7 +35,7 @@ from whoosh.searching import ResultsPage
 
 from . import dictionary
 from .analysis import ChineseAnalyzer
-from .grams import GRAMS
+from .grams import CHARS, GRAMS, char_field
 
 # Fields analysed as Chinese text; every other character field is an exact-match ID.
 TEXT_FIELDS = {"text", "title"}
@@ -103,6 +103,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 content_field_name = name
             if name in GRAM_FIELDS:
                 schema[name] = GRAMS()
+                schema[char_field(name)] = CHARS()
             elif name in TEXT_FIELDS or field.document:
                 schema[name] = TEXT(analyzer=analyzer, phrase=True, stored=False, field_boost=field.boost)
             elif field.is_multivalued:

@@ -8,7 +8,7 @@ from whoosh.fields import ID, Schema
 from whoosh.filedb.filestore import RamStorage
 
 from gazetteer.search.analysis import configure
-from gazetteer.search.grams import GRAMS, gram_query, grams
+from gazetteer.search.grams import CHARS, GRAMS, gram_query, grams
 from gazetteer.search.query import MAX_WORDS, NAME_SCORE, normalize, parse_query
 
 LINES = [
@@ -29,10 +29,10 @@ def configured(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def index():
-    ix = RamStorage().create_index(Schema(id=ID(stored=True), grams=GRAMS()))
+    ix = RamStorage().create_index(Schema(id=ID(stored=True), grams=GRAMS(), grams_chars=CHARS()))
     with ix.writer() as w:
         for i, line in enumerate(LINES):
-            w.add_document(id=str(i), grams=line)
+            w.add_document(id=str(i), grams=line, grams_chars=line)
     return ix
 
 
@@ -41,16 +41,20 @@ def ids(ix, q):
         return sorted(int(h["id"]) for h in s.search(q, limit=None))
 
 
-def test_a_line_is_its_bigrams_at_consecutive_positions_and_its_last_character():
-    assert list(grams("清潩河 治理")) == [("清潩", 0), ("潩河", 1), ("河治", 2), ("治理", 3), ("理", 4)]
+def test_a_line_is_its_bigrams_at_consecutive_positions():
+    assert list(grams("清潩河 治理")) == [("清潩", 0), ("潩河", 1), ("河治", 2), ("治理", 3)]
 
 
 def test_lines_never_share_a_gram_and_a_phrase_cannot_run_across_them():
-    assert list(grams("甲乙\n丙")) == [("甲乙", 0), ("乙", 1), ("丙", 3)]
+    assert list(grams("甲乙\n丙")) == [("甲乙", 0), ("丙", 3)]
 
 
 def test_grams_are_folded_and_spaces_next_to_chinese_dropped():
-    assert [g for g, _ in grams("累計 314 天")] == ["累计", "计3", "31", "14", "4天", "天"]
+    assert [g for g, _ in grams("累計 314 天")] == ["累计", "计3", "31", "14", "4天"]
+
+
+def test_one_character_is_looked_up_in_the_character_field():
+    assert gram_query("grams", "河") == wq.Term("grams_chars", "河")
 
 
 def test_every_substring_of_every_line_finds_exactly_the_lines_that_contain_it(index):
@@ -86,7 +90,7 @@ def test_a_word_matches_on_the_grams_and_ranks_on_the_word_fields():
 def test_a_repeated_word_is_searched_once():
     parsed = parse_query("的 " * 100, grams="grams")
     assert (parsed.words, parsed.dropped) == (1, 0)
-    assert parsed.query == wq.Prefix("grams", "的")
+    assert parsed.query == wq.Term("grams_chars", "的")
 
 
 def test_words_past_the_limit_are_dropped_and_counted():
