@@ -30,6 +30,7 @@ from .api import toc_tree
 from .models import Appointment, Byline, Caption, Entry, Organisation, Person, Section, Volume
 from .search.highlight import highlight
 from .search.query import parse_query
+from .search.service import BUDGET as SEARCH_BUDGET
 from .search.service import MAX_QUERY_LENGTH, SearchForm, SearchUnavailable, search
 from .search.service import PER_PAGE as SEARCH_PER_PAGE
 
@@ -602,7 +603,7 @@ def _suggestions(data, result):
     """Return searches that would find something, for a query that found nothing."""
     out = []
     if any(data.get(name) for name in FILTERS):
-        unfiltered = search({"q": data.get("q")})
+        unfiltered = search({"q": data.get("q")}, budget=SEARCH_BUDGET / 4, suggestions=False)
         if unfiltered.total:
             out.append(
                 {
@@ -615,7 +616,7 @@ def _suggestions(data, result):
     plain = not any(w == "OR" or w[0] in "-－" or any(q in w for q in '"“”「」『』＂') for w in words)
     if plain and 1 < len(words) <= 4:
         for word in words:
-            found = search({"q": word})
+            found = search({"q": word}, budget=SEARCH_BUDGET / 8, suggestions=False)
             if found.total:
                 out.append(
                     {"label": f"只检索“{word}”", "count": found.total, "url": "?" + urlencode({"q": word})}
