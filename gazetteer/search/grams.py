@@ -80,10 +80,9 @@ class GRAMS(TEXT):
     token objects: there are twice as many grams as words, and this halves their cost.
     """
 
-    scorable = False
-
     def __init__(self):
         super().__init__(analyzer=GramAnalyzer(), phrase=True, stored=False)
+        self.scorable = False  # TEXT sets it True: no length column, never scored
 
     def index(self, value, **kwargs):
         positions: dict[str, list[int]] = {}
