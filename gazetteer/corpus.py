@@ -209,12 +209,11 @@ def after_load(results: list[store.StoreResult], progress: Callable[[str], None]
     documents, how = 0, ""
     if changed:
         store.link_mentions()
-        if dictionary.regenerate():
-            # New words change how every text is cut into tokens, not only the new ones.
-            documents, how = indexing.rebuild(), "rebuilt (the dictionary changed)"
-        else:
-            documents, how = indexing.reindex_volumes(changed), "updated"
-    if not how and not indexing.in_sync():
+        # New words change the cut of the texts that contain them, and only those: the
+        # loaded volumes and those earlier documents are indexed, not the archive.
+        added = dictionary.regenerate().added
+        documents, how = indexing.update_after_load(changed, added)
+    if not indexing.in_sync():
         documents, how = indexing.rebuild(), "rebuilt (it did not match the database)"
     if progress and how:
         progress(f"search index {how}: {documents} documents in {time.monotonic() - started:.1f} s")
