@@ -288,6 +288,11 @@ def update_after_load(volumes, added_words=()) -> tuple[int, str]:
     if not index_usable():
         return rebuild(), "rebuilt (there was no usable index)"
     also = wordscan.documents_containing(added_words) if added_words else {}
+    if also:  # those the load indexes anyway are not counted as re-cut
+        regions = {v.region for v in volumes}
+        also[Entry] -= set(Entry.objects.filter(volume__in=volumes).values_list("pk", flat=True))
+        for model in (Person, Organisation):
+            also[model] -= set(model.objects.filter(region__in=regions).values_list("pk", flat=True))
     recut = sum(len(ids) for ids in also.values())
     total = Entry.objects.count() + Person.objects.count() + Organisation.objects.count()
     if recut > total * REBUILD_SHARE:
