@@ -208,7 +208,9 @@ def after_load(results: list[store.StoreResult], progress: Callable[[str], None]
     changed = [r.volume for r in results if r.status != "unchanged"]
     documents, how = 0, ""
     if changed:
-        store.link_mentions()
+        # A volume's new people and organisations may be named in earlier volumes of
+        # its region, and only there (mentions are matched within a region).
+        store.link_mentions(Volume.objects.filter(region__in={v.region for v in changed}))
         # New words change the cut of the texts that contain them, and only those: the
         # loaded volumes and those earlier documents are indexed, not the archive.
         added = dictionary.regenerate().added
