@@ -24,7 +24,7 @@ from haystack import connections
 from haystack.constants import ID
 from haystack.signals import BaseSignalProcessor
 from whoosh.filedb.filestore import FileStorage
-from whoosh.index import TOC, FileIndex, LockError, exists_in
+from whoosh.index import TOC, FileIndex, LockError
 from whoosh.util.filelock import try_for
 
 from ..models import Appointment, Byline, Caption, Entry, IndexTask, Organisation, Person, Section, Volume
@@ -252,8 +252,8 @@ def rebuild(*, before_switch: Callable[[], None] | None = None) -> int:
 
 def _live_lock(path: Path):
     """Acquire the live index's write lock (None when there is no live index)."""
-    if not exists_in(str(path), indexname=INDEX_NAME):
-        return None
+    if not path.is_dir():
+        return None  # a damaged index still has its lock file: it is taken all the same
     lock = FileStorage(str(path)).lock(f"{INDEX_NAME}_WRITELOCK")
     if not try_for(lock.acquire, timeout=300.0, delay=0.25):
         raise LockError(f"the search index at {path} is locked by another writer")
@@ -263,7 +263,7 @@ def _live_lock(path: Path):
 def _live_generation(path: Path) -> int:
     try:
         return TOC._latest_generation(FileStorage(str(path)), INDEX_NAME) + 1
-    except OSError:
+    except Exception:  # missing or unreadable: any generation will do
         return 0
 
 

@@ -66,3 +66,11 @@ def prune(path: Path | str, keep: list[Path | None]) -> None:
     for build in folder.iterdir():
         if build.resolve() not in kept:
             shutil.rmtree(build, ignore_errors=True)
+
+
+def remove(path: Path | str) -> None:
+    """Delete the live index: the build the path leads to, and the link."""
+    path = Path(path)
+    shutil.rmtree(path.resolve(), ignore_errors=True)
+    if path.is_symlink():
+        path.unlink()
