@@ -1,11 +1,13 @@
 """Adding a volume indexes that volume and the earlier texts its new words re-cut, not the
 archive; a full rebuild never leaves search without an index."""
 
+import io
 import threading
 from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.management import call_command
 from haystack import connections
 from whoosh.query import Term
 
@@ -127,3 +129,17 @@ def test_search_answers_from_the_old_index_until_the_rebuild_switches():
     indexing.rebuild()
     assert not live.exists()
     assert len(list(versions.builds_dir(indexing.backend().path).iterdir())) == 2
+
+
+def test_rebuild_index_replaces_a_damaged_index_without_deleting_it_first():
+    live = versions.live_build(indexing.backend().path)
+    (toc,) = live.glob("_MAIN_*.toc")
+    toc.write_bytes(b"\x00garbage" * 100)
+    for segment in live.glob("*.seg"):
+        segment.unlink()
+    indexing.backend().reset()
+    assert not indexing.index_usable()
+    call_command("rebuild_index", "--noinput", stdout=io.StringIO())
+    assert indexing.index_usable()
+    assert indexing.in_sync()
+    assert count_in_another_worker("颍汝干渠") >= 5
