@@ -152,7 +152,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         so that a corrupt index can be rebuilt."""
         if models is None and self.use_file_storage:
             self.reset()
-            shutil.rmtree(self.path, ignore_errors=True)
+            # The path is a link to the live build (indexing.versions): remove both.
+            shutil.rmtree(os.path.realpath(self.path), ignore_errors=True)
+            if os.path.islink(self.path):
+                os.unlink(self.path)
             self.setup()
             return
         super().clear(models=models, commit=commit)
