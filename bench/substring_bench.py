@@ -224,9 +224,9 @@ def main(argv=None):
     run["load"].update(scale.finish())
     run["load_seconds"] = round(time.monotonic() - t, 1)
 
-    from gazetteer.search import indexing
-
     from django.conf import settings
+
+    from gazetteer.search import indexing
 
     index_dir = Path(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])
     if not args.no_rebuild:
