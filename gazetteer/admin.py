@@ -4,39 +4,39 @@ The business actions (split, merge, move, merge people) live in ``editing.py``; 
 views here only ask for the editor's choice and call them.
 """
 
-import datetime
 import difflib
 import functools
 
 from django import forms
-from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.admin.views.autocomplete import AutocompleteJsonView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Max
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path
-from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import editing
+from . import editing, signin, tombstones
+from .admin_import import VolumeLoadingMixin
+from .admin_review import PersonSplitMixin
+from .ids import as_id
 from .models import (
     Appointment,
     Byline,
     Caption,
     Entry,
-    LoginFailure,
     Organisation,
     Person,
     Section,
     SourceFile,
+    Tombstone,
     Volume,
 )
 
@@ -45,46 +45,10 @@ admin.site.site_title = "方志档案"
 admin.site.index_title = "编辑工作台"
 
 
-# --- sign-in -----------------------------------------------------------------------
+# --- sign-in: django-axes counts failures (settings.py); one guess at a time per name --
 
 
-def _client_address(request):
-    # Behind a proxy every request comes from the proxy; gunicorn is bound to
-    # 127.0.0.1 by default, so REMOTE_ADDR is the client unless a proxy is configured.
-    return request.META.get("REMOTE_ADDR") or None
-
-
-class RateLimitedLoginForm(AdminAuthenticationForm):
-    """The admin sign-in form, refusing a user name or address after repeated failures.
-
-    Failures are rows in the database, so the count holds across gunicorn workers.
-    While locked, even the right password is refused: guessing gets no answer.
-    """
-
-    error_messages = {
-        **AdminAuthenticationForm.error_messages,
-        "locked": "登录失败次数过多，请 %(minutes)d 分钟后再试。",
-    }
-
-    def clean(self):
-        limit, window = getattr(settings, "ADMIN_LOGIN_FAILURES", (5, 15 * 60))
-        username = (self.cleaned_data.get("username") or "")[:150]
-        address = _client_address(self.request) if self.request else None
-        since = timezone.now() - datetime.timedelta(seconds=window)
-        LoginFailure.objects.filter(at__lt=since - datetime.timedelta(days=30)).delete()  # kept a month for the record
-        recent = LoginFailure.objects.filter(at__gte=since)
-        if recent.filter(username=username).count() >= limit or (
-            address and recent.filter(address=address).count() >= limit * 5
-        ):
-            raise ValidationError(self.error_messages["locked"], code="locked", params={"minutes": window // 60})
-        try:
-            return super().clean()
-        except ValidationError:
-            LoginFailure.objects.create(username=username, address=address)
-            raise
-
-
-admin.site.login_form = RateLimitedLoginForm
+admin.site.login = signin.one_at_a_time(admin.site.login)
 
 
 # --- autocomplete labels that tell same-titled sections apart ----------------------
@@ -186,16 +150,37 @@ class HistoryAdmin(SimpleHistoryAdmin):
 
     changeform_view = writes(SimpleHistoryAdmin.changeform_view)
     delete_view = writes(SimpleHistoryAdmin.delete_view)
-    history_form_view = writes(SimpleHistoryAdmin.history_form_view)
-    changelist_view = writes(SimpleHistoryAdmin.changelist_view)
+
+    def history_view(self, request, object_id, extra_context=None):
+        if as_id(object_id) is None:
+            raise Http404("没有这条记录")
+        return super().history_view(request, object_id, extra_context)
+
+    @writes
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if as_id(object_id) is None or as_id(version_id) is None:
+            raise Http404("没有这个版本")
+        # simple_history checks only the view permission, also for the POST that
+        # reverts: someone who may only look at a record could change it this way.
+        if request.method == "POST" and not self.has_change_permission(request):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    @writes
+    def changelist_view(self, request, extra_context=None):
+        selected = request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)
+        if request.method == "POST" and any(as_id(pk) is None for pk in selected):
+            self.message_user(request, "所选记录无效，请重新选择。", messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().changelist_view(request, extra_context)
 
 
 # --- volumes and source files ------------------------------------------------------
 
 
 @admin.register(Volume)
-class VolumeAdmin(HistoryAdmin):
-    list_display = ["title", "slug", "kind", "region", "year", "year_covered", "entry_count", "loaded_at"]
+class VolumeAdmin(VolumeLoadingMixin, HistoryAdmin):
+    list_display = ["title", "slug", "kind", "region", "year", "year_covered", "entry_count", "loaded_at", "load_report_link"]
     list_filter = ["kind", "region", "year"]
     search_fields = ["title", "slug"]
     readonly_fields = ["source_hash", "loaded_at"]
@@ -277,6 +262,39 @@ class SectionAdmin(HistoryAdmin):
     def section_path(self, section):
         return " › ".join(s.title for s in section.ancestors()) or "—"
 
+    # Deleting a section would delete its entries with it (and every entry under its
+    # subsections): refuse, and say where the entries must go first.
+    def _refuse_non_empty(self, request, sections):
+        ids = {pk for section in sections for pk in editing._subtree(section)}
+        count = Entry.objects.filter(section__in=ids).count()
+        if count:
+            names = "、".join(f"「{s.title}」" for s in sections[:3]) + ("等" if len(sections) > 3 else "")
+            self.message_user(
+                request,
+                f"{names}下还有 {count} 个条目，不能删除：请先把条目移到其他目录节点（条目列表 › 移到另一目录节点）。",
+                messages.ERROR,
+            )
+        return count
+
+    def delete_view(self, request, object_id, extra_context=None):
+        section = Section.objects.filter(pk=as_id(object_id)).first()
+        if section and self.has_delete_permission(request, section) and self._refuse_non_empty(request, [section]):
+            return redirect("admin:gazetteer_section_change", section.pk)
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            action, name, description = actions["delete_selected"]
+
+            def delete_selected(modeladmin, request, queryset):
+                if self._refuse_non_empty(request, list(queryset)):
+                    return None
+                return action(modeladmin, request, queryset)
+
+            actions["delete_selected"] = (delete_selected, name, description)
+        return actions
+
     @admin.display(description="条目数", ordering="entry_count")
     def entry_count(self, section):
         return section.entry_count
@@ -287,8 +305,15 @@ class SectionAdmin(HistoryAdmin):
             obj.level = parent.level + 1 if parent else 1
             last = Section.objects.filter(volume=obj.volume).aggregate(m=Max("position"))["m"]
             obj.position = (last or 0) + 1
+        moved = False
+        if change and request.resolver_match and request.resolver_match.url_name.endswith("_simple_history"):
+            # As for entries: a revert keeps today's place in book order, and a
+            # restored parent is placed properly.
+            stored = Section.objects.filter(pk=obj.pk).values("position", "level", "parent_id").first()
+            obj.position, obj.level = stored["position"], stored["level"]
+            moved = stored["parent_id"] != obj.parent_id
         super().save_model(request, obj, form, change)
-        if not change or "parent" in form.changed_data:
+        if not change or "parent" in form.changed_data or moved:
             editing.place_section(obj, user=request.user)
 
     @admin.action(description="上移所选目录节点（连同下级）", permissions=["change"])
@@ -329,7 +354,7 @@ class CategoryFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         sections = Section.objects.filter(level=1)
         if request.GET.get("volume__id__exact"):
-            sections = sections.filter(volume_id=request.GET["volume__id__exact"])
+            sections = sections.filter(volume_id=as_id(request.GET["volume__id__exact"]))
         titles = dict.fromkeys(sections.order_by("volume", "position").values_list("title", flat=True))
         return [(t, t) for t in titles]
 
@@ -361,6 +386,7 @@ class EntryForm(forms.ModelForm):
         model = Entry
         fields = [
             "section", "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end",
+            "date_precision", "date_printed", "lunar",
             "speaker", "speaker_title", "speaker_person", "source_tag", "people", "organisations",
         ]  # fmt: skip
         widgets = {"text": forms.Textarea(attrs={"rows": 24, "class": "entry-text"})}
@@ -402,7 +428,7 @@ class EntryAdmin(HistoryAdmin):
     fieldsets = [
         (None, {"fields": ["volume", "section", ("kind", "page"), ("title", "untitled"), "subtitle"]}),
         ("正文与原文", {"fields": [("text", "source_excerpt")], "description": "左为正文（一段一行），右为源文件中本条的原文行。"}),
-        ("日期与讲话人", {"fields": [("date", "date_end"), ("speaker", "speaker_title"), "speaker_person", "source_tag"]}),
+        ("日期与讲话人", {"fields": [("date", "date_end", "date_precision"), ("date_printed", "lunar"), ("speaker", "speaker_title"), "speaker_person", "source_tag"]}),
         ("提及", {"fields": ["people", "organisations"], "classes": ["collapse"]}),
         ("出处", {"fields": [("source_file", "line_start", "line_end"), "position"]}),
     ]
@@ -415,7 +441,7 @@ class EntryAdmin(HistoryAdmin):
         if obj is None:
             return [
                 (None, {"fields": ["section", ("kind", "page"), ("title", "untitled"), "subtitle", "text"]}),
-                ("日期与讲话人", {"fields": [("date", "date_end"), ("speaker", "speaker_title"), "speaker_person"]}),
+                ("日期与讲话人", {"fields": [("date", "date_end", "date_precision"), ("date_printed", "lunar"), ("speaker", "speaker_title"), "speaker_person"]}),
             ]
         return self.fieldsets
 
@@ -429,18 +455,27 @@ class EntryAdmin(HistoryAdmin):
 
     @admin.display(description="源文件行")
     def source_lines(self, entry):
+        if entry.source_file_end:
+            return f"{entry.source_file}:{entry.line_start}—{entry.source_file_end}:{entry.line_end}"
         return f"{entry.source_file}:{entry.line_start}—{entry.line_end}"
 
     @admin.display(description="源文件原文")
     def source_excerpt(self, entry):
         if entry is None or entry.pk is None:
             return "—"
-        source = SourceFile.objects.filter(volume_id=entry.volume_id, name=entry.source_file).first()
-        if source is None:
-            return "（源文件未保存）"
-        lines = source.lines(entry.line_start, entry.line_end)
-        rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", lines)
-        return format_html('<div class="source-lines"><p>{}</p><table>{}</table></div>', source.name, rows)
+        # An entry running into the next file: the rest of its first file, then the next one's start.
+        spans = [(entry.source_file, entry.line_start, entry.line_end)]
+        if entry.source_file_end:
+            spans = [(entry.source_file, entry.line_start, None), (entry.source_file_end, 1, entry.line_end)]
+        parts = []
+        for name, first, last in spans:
+            source = SourceFile.objects.filter(volume_id=entry.volume_id, name=name).first()
+            if source is None:
+                return "（源文件未保存）"
+            lines = source.lines(first, last if last is not None else source.text.count("\n") + 1)
+            rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", lines)
+            parts.append(format_html("<p>{}</p><table>{}</table>", source.name, rows))
+        return format_html('<div class="source-lines">{}</div>', format_html_join("", "{}", ((p,) for p in parts)))
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -450,9 +485,47 @@ class EntryAdmin(HistoryAdmin):
             obj.line_end = obj.line_end or 0
             last = Entry.objects.filter(volume=obj.volume).aggregate(m=Max("position"))["m"]
             obj.position = (last or 0) + 1
+        if change and {"people", "organisations"} & set(form.changed_data):
+            editing.mark_mentions_edited(obj)
+        moved = False
+        if change and request.resolver_match and request.resolver_match.url_name.endswith("_simple_history"):
+            # A revert brings back the old version's place in book order too; that
+            # place may be another entry's now. Keep today's and move it properly.
+            stored = Entry.objects.filter(pk=obj.pk).values("position", "section_id").first()
+            obj.position = stored["position"]
+            moved = stored["section_id"] != obj.section_id
         super().save_model(request, obj, form, change)
-        if not change or "section" in form.changed_data:
+        if not change or "section" in form.changed_data or moved:
             editing.move_entries([obj], obj.section, user=request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and str(object_id).isdigit() and not Entry.objects.filter(pk=object_id).exists():
+            stone, live = tombstones.find(Entry, int(object_id))
+            if live is not None:
+                self.message_user(
+                    request, f"条目 #{object_id}「{stone.title}」{stone.get_reason_display()}：现在是「{live}」。", messages.WARNING
+                )
+                return redirect("admin:gazetteer_entry_change", live.pk)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        request.history_version = version_id
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        version = Entry.history.filter(history_id=getattr(request, "history_version", None)).first()
+        if version is None:
+            return form
+        # The mentions as that version had them (the form would show today's): a revert restores them.
+        initial = editing.mentions_at(version)
+
+        class VersionForm(form):
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**initial, **(kwargs.get("initial") or {})}
+                super().__init__(*args, **kwargs)
+
+        return VersionForm
 
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):
@@ -575,7 +648,10 @@ class EntryAdmin(HistoryAdmin):
         volume = entries[0].volume
         sections = Section.objects.filter(volume=volume).order_by("position")
         if request.POST.get("section"):
-            section = get_object_or_404(sections, pk=request.POST["section"])
+            section = sections.filter(pk=as_id(request.POST["section"])).first()
+            if section is None:
+                self.message_user(request, f"《{volume.title}》中没有所选的目录节点。", messages.ERROR)
+                return None
             moved = editing.move_entries(entries, section, at_start=request.POST.get("where") == "start", user=request.user)
             self.message_user(request, f"已将 {moved} 条移到「{section.title}」。", messages.SUCCESS)
             return None
@@ -595,12 +671,12 @@ class EntryAdmin(HistoryAdmin):
 
     @admin.action(description="在本目录内上移一条", permissions=["change"])
     def move_up(self, request, queryset):
-        moved = sum(editing.shift_entry(e, -1, user=request.user) for e in queryset.order_by("volume", "position"))
+        moved = editing.shift_entries(list(queryset), -1, user=request.user)
         self.message_user(request, f"已上移 {moved} 条。")
 
     @admin.action(description="在本目录内下移一条", permissions=["change"])
     def move_down(self, request, queryset):
-        moved = sum(editing.shift_entry(e, +1, user=request.user) for e in queryset.order_by("volume", "-position"))
+        moved = editing.shift_entries(list(queryset), +1, user=request.user)
         self.message_user(request, f"已下移 {moved} 条。")
 
     @admin.action(description="合并所选的相邻条目（并入第一条）", permissions=["change", "delete"])
@@ -644,10 +720,11 @@ def _save_appointments(request, formset):
 
 
 @admin.register(Person)
-class PersonAdmin(HistoryAdmin):
+class PersonAdmin(PersonSplitMixin, HistoryAdmin):
     list_display = ["name", "region", "aliases", "notes", "appointment_count"]
     list_filter = ["region"]
-    search_fields = ["name", "aliases"]
+    search_fields = ["name", "aliases", "loaded_name"]
+    readonly_fields = ["loaded_name", "context"]
     inlines = [AppointmentInline]
     actions = ["merge_people"]
     list_per_page = 100
@@ -707,7 +784,8 @@ class PersonAdmin(HistoryAdmin):
 class OrganisationAdmin(HistoryAdmin):
     list_display = ["name", "region", "aliases"]
     list_filter = ["region"]
-    search_fields = ["name", "aliases"]
+    search_fields = ["name", "aliases", "loaded_name"]
+    readonly_fields = ["loaded_name"]
 
 
 @admin.register(Appointment)
@@ -743,13 +821,19 @@ class BylineAdmin(HistoryAdmin):
     list_select_related = ["person", "entry"]
 
 
-@admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
-    list_display = ["username", "address", "at"]
-    search_fields = ["username", "address"]
+@admin.register(Tombstone)
+class TombstoneAdmin(admin.ModelAdmin):
+    """Read-only: what gone entry and section URLs answer (restoring an entry removes its tombstone)."""
+
+    list_display = ["object_id", "model", "title", "volume_slug", "reason", "replaced_by", "at"]
+    list_filter = ["model", "reason", "volume_slug"]
+    search_fields = ["title", "=object_id"]
 
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -1,11 +1,17 @@
 """The read-only JSON API. Other tools build on these shapes: change them only by adding keys."""
 
+from pathlib import Path
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
-from .models import Appointment, Entry, Person, Section, Volume
+from . import tombstones
+from .dates import EntryDate
+from .ids import as_id
+from .models import Appointment, Entry, Person, RecordRedirect, Section, Volume
 from .search.service import SearchForm, SearchUnavailable, search
 
 PEOPLE_PER_PAGE = 50
@@ -21,6 +27,44 @@ def ok(data):
 
 def _iso(d):
     return d.isoformat() if d else None
+
+
+def _date_fields(entry):
+    """The date as the text gives it: how precise, as printed, lunar, and the reader's label."""
+    when = EntryDate.of(entry)
+    return {
+        "date_precision": when.precision if when else None,
+        "date_label": when.text if when else None,
+        "date_printed": entry.date_printed,
+        "lunar": entry.lunar,
+    }
+
+
+def gone(request, model, pk, route):
+    """An id that no longer exists: 301 to the record it was merged into, else 410 with the links, else 404."""
+    stone, live = tombstones.find(model, pk)
+    if stone is None:
+        return error(404, f"no {stone_kind(model)} {pk}")
+    if tombstones.redirects(stone, live):
+        return HttpResponsePermanentRedirect(reverse(route, args=[live.pk]))
+    volume = Volume.objects.filter(slug=stone.volume_slug).first()
+    data = {
+        "error": f"{stone_kind(model)} {pk} is gone: {stone.get_reason_display()}",
+        "status": 410,
+        "gone": {
+            "id": pk,
+            "title": stone.title,
+            "reason": stone.reason,
+            "at": stone.at.isoformat(),
+            "volume": request.build_absolute_uri(reverse("api-volume", args=[volume.slug])) if volume else None,
+            "replaced_by": request.build_absolute_uri(reverse(route, args=[live.pk])) if live else None,
+        },
+    }
+    return JsonResponse(data, status=410, json_dumps_params={"ensure_ascii": False})
+
+
+def stone_kind(model):
+    return model._meta.model_name
 
 
 @require_safe
@@ -46,7 +90,14 @@ def toc_tree(volume, entries=True):
     """Return the volume's sections as nested dicts in book order, with two queries."""
     nodes, roots = {}, []
     for s in Section.objects.filter(volume=volume).order_by("position"):
-        node = {"id": s.pk, "title": s.title, "level": s.level, "page": s.page, "digitized": s.digitized}
+        node = {
+            "id": s.pk,
+            "title": s.title,
+            "alt_titles": s.alt_titles,
+            "level": s.level,
+            "page": s.page,
+            "digitized": s.digitized,
+        }
         if entries:
             node["entries"] = []
         node["children"] = []
@@ -77,6 +128,8 @@ def section_titles(section):
 
 @require_safe
 def entry_detail(request, pk):
+    if as_id(pk) is None:
+        return error(404, f"no entry {pk}")
     entry = (
         Entry.objects.select_related("volume", "section__parent__parent__parent")
         .prefetch_related("bylines__person", "captions")
@@ -84,12 +137,14 @@ def entry_detail(request, pk):
         .first()
     )
     if entry is None:
-        return error(404, f"no entry {pk}")
+        return gone(request, Entry, pk, "api-entry")
     return ok(
         {
             "id": entry.pk,
             "title": entry.title,
+            "alt_titles": entry.alt_titles,
             "untitled": entry.untitled,
+            "kicker": entry.kicker,
             "subtitle": entry.subtitle,
             "kind": entry.kind,
             "volume": entry.volume.slug,
@@ -98,6 +153,7 @@ def entry_detail(request, pk):
             "page": entry.page,
             "date": _iso(entry.date),
             "date_end": _iso(entry.date_end),
+            **_date_fields(entry),
             "speaker": entry.speaker,
             "speaker_title": entry.speaker_title,
             "source_tag": entry.source_tag,
@@ -105,10 +161,19 @@ def entry_detail(request, pk):
             "authors": [b.person.name for b in entry.bylines.all()],
             "captions": [{"text": c.text, "credit": c.credit} for c in entry.captions.all()],
             "tables": entry.tables,
-            "source": {"file": entry.source_file, "line_start": entry.line_start, "line_end": entry.line_end},
+            "notes": entry.notes,
+            "source": _source(entry),
             "url": request.build_absolute_uri(entry.get_absolute_url()),
         }
     )
+
+
+def _source(entry):
+    """Where the entry stands: ``file_end`` only when its last line is in a later file."""
+    source = {"file": entry.source_file, "line_start": entry.line_start, "line_end": entry.line_end}
+    if entry.source_file_end and entry.source_file_end != entry.source_file:
+        source["file_end"] = entry.source_file_end
+    return source
 
 
 def _person(request, p):
@@ -150,7 +215,7 @@ def people(request):
     rows = _people()
     if q:
         # Aliases are a JSON list; a substring test on its text finds a name in it.
-        rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q))
+        rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q) | Q(loaded_name__contains=q))
     try:
         page_number = int(request.GET.get("page", "1"))
     except ValueError:
@@ -159,21 +224,23 @@ def people(request):
     if not 1 <= page_number <= max(paginator.num_pages, 1):
         return error(400, f"page: must be between 1 and {paginator.num_pages}")
     page = paginator.page(page_number)
-    return ok(
-        {
-            "query": q,
-            "total": paginator.count,
-            "page": page_number,
-            "pages": paginator.num_pages,
-            "people": [_person(request, p) for p in page],
-        }
-    )
+    found = []
+    for p in page:
+        row = _person(request, p)
+        if q and q not in p.name:
+            # Found by another spelling: say which one, and that the archive files the person under "name".
+            row["matched_alias"] = next((a for a in [*p.aliases, p.loaded_name] if q in a), None)
+        found.append(row)
+    return ok({"query": q, "total": paginator.count, "page": page_number, "pages": paginator.num_pages, "people": found})
 
 
 @require_safe
 def person_detail(request, pk):
-    person = _people().filter(pk=pk).first()
+    person = _people().filter(pk=as_id(pk)).first() if as_id(pk) else None
     if person is None:
+        moved = RecordRedirect.objects.filter(model="person", old_id=pk).first()
+        if moved is not None:
+            return HttpResponsePermanentRedirect(reverse("api-person", args=[moved.new_id]))
         return error(404, f"no person {pk}")
     return ok(_person(request, person))
 
@@ -194,3 +261,12 @@ def search_entries(request):
 
 def not_found(request, rest=""):
     return error(404, f"no such API endpoint: /api/{rest}")
+
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+@require_safe
+def openapi(request):
+    """Serve the OpenAPI 3 description of this API (gazetteer/openapi.json, kept by hand)."""
+    return HttpResponse(OPENAPI.read_bytes(), content_type="application/json")

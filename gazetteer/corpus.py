@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.db import DatabaseError
+from pypinyin import lazy_pinyin
 
 from loaders import AUTO, KINDS, parse_sources
 from loaders.document import LoaderError
@@ -22,6 +24,15 @@ from .models import Volume
 from .search import dictionary, indexing
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+SLUG_LENGTH = 80
+# A title ends in the kind of publication it is: 东明县志 is 东明 + 县志, so its slug is
+# dongming-xianzhi. Longest first, so 县志 wins over 志.
+_KIND_WORDS = sorted(
+    "规划纲要 纲要 工作报告 讲话汇编 汇编 大事记 年鉴 通志 县志 市志 区志 州志 府志 厅志 省志 镇志 乡志 村志 志 日报 报".split(),
+    key=len,
+    reverse=True,
+)
+_BRACKETED_YEAR = re.compile(r"[（(〔\[]\s*(\d{4})\s*[）)〕\]]")
 MANIFEST_FIELDS = {"slug", "title", "kind", "region", "compiler", "year", "year_covered", "date", "files"}
 
 
@@ -29,6 +40,21 @@ MANIFEST_FIELDS = {"slug", "title", "kind", "region", "compiler", "year", "year_
 class ManifestVolume:
     meta: store.VolumeMeta
     files: list[Path]
+
+
+def error_message(error: Exception) -> str:
+    """Return the one line a failed load tells the person loading (the command and the import page alike).
+
+    Raise anything that is not input the loaders refused or a database failure.
+    """
+    if isinstance(error, LoaderError):
+        return str(error)
+    if isinstance(error, DatabaseError):
+        return f"database error, the volume being loaded was left unchanged: {error}"
+    if isinstance(error, OSError):
+        where = f"{error.filename}: " if error.filename else ""
+        return f"{where}{error.strerror or error}"
+    raise error
 
 
 def read_manifest(path: Path | None = None) -> list[ManifestVolume]:
@@ -83,6 +109,48 @@ def read_manifest(path: Path | None = None) -> list[ManifestVolume]:
     if not volumes:
         raise LoaderError("the manifest lists no [[volume]]", file=str(path))
     return volumes
+
+
+def _pinyin_words(text: str) -> list[str]:
+    """Return the pinyin of a title as slug words: a kind word (年鉴, 县志) is a word of its own."""
+    words = []
+    for run in re.findall(r"[\u3400-\u9fff\uf900-\ufaff]+|[A-Za-z0-9]+", text):
+        if not re.match(r"[\u3400-\u9fff\uf900-\ufaff]", run):
+            words.append(run.lower())
+            continue
+        tail = next((w for w in _KIND_WORDS if run.endswith(w) and len(run) > len(w)), "")
+        for part in (run[: len(run) - len(tail)], tail):
+            if part:
+                words.append("".join(lazy_pinyin(part)).lower())
+    return words
+
+
+def slug_for(title: str, year: int | None = None) -> str:
+    """Return a slug for a volume titled ``title``: its pinyin and year (东明县志, 1990 → dongming-xianzhi-1990).
+
+    The same title and year always give the same slug, so loading a volume again
+    replaces it; a different volume whose title reads the same gets -2, -3 …
+    Raise LoaderError when the title has nothing to make a slug from.
+    """
+    printed = _BRACKETED_YEAR.search(title)
+    words = _pinyin_words(_BRACKETED_YEAR.sub(" ", title))
+    year = int(printed.group(1)) if printed else year  # 魏都年鉴（2021）: the year it is known by
+    if year and str(year) not in words:
+        words.append(str(year))
+    base = ""
+    for word in words:
+        if len(base) + len(word) + 1 > SLUG_LENGTH:
+            break
+        base = f"{base}-{word}" if base else word
+    base = base or "-".join(words)[:SLUG_LENGTH].strip("-")
+    if not SLUG.match(base):
+        raise LoaderError(f"cannot make a slug from the title {title!r}")
+    taken = dict(Volume.objects.filter(slug__regex=rf"^{re.escape(base)}(-[0-9]+)?$").values_list("slug", "title"))
+    for n in range(1, len(taken) + 2):
+        slug = base if n == 1 else f"{base}-{n}"
+        if taken.get(slug, title) == title:
+            return slug
+    raise AssertionError("unreachable: one of len(taken) + 1 candidates is free")
 
 
 def read_files(paths: list[Path]):
@@ -177,6 +245,8 @@ def load_corpus(
         result = load_volume(v.meta, v.files, force=force, edits=edits)
         results.append(result)
         if progress:
+            if result.detected:
+                progress(f"    kind detected: {result.volume.kind} — {result.detected}")
             progress(f"    {result} ({result.seconds:.1f} s)")
     after_load(results, progress)
     return results

@@ -1,8 +1,9 @@
 """What the search index holds: entries, people and organisations.
 
 The ``text`` field of an entry gathers everything a reader may search for in it —
-title, subtitle, speaker, authors, body, photo captions and table cells — while
-``title`` is indexed again on its own so that a match there can be ranked higher.
+kicker, title and its other spellings, subtitle, speaker, authors, body, notes, photo
+captions and table cells — while ``title`` is indexed again on its own so that a
+match there can be ranked higher.
 Filter and facet fields are exact values (volume slug, kind, year, 类目 title …).
 """
 
@@ -17,9 +18,11 @@ def searchable_parts(entry) -> list[str]:
     The index's text and the hit's snippet are both made from these, so a match in a
     caption is found and then shown from the caption.
     """
-    parts = [entry.title, entry.subtitle, entry.speaker_title, entry.speaker]
+    # The TOC's other spelling of the title finds the entry too; notes are read with the text.
+    parts = [entry.title, *entry.alt_titles, entry.kicker, entry.subtitle, entry.speaker_title, entry.speaker]
     parts += [b.person.name for b in entry.bylines.all()]
     parts.append(entry.text)
+    parts += entry.notes
     parts += [f"{c.text} {c.credit}" for c in entry.captions.all()]
     for table in entry.tables:
         parts.append(table.get("caption", ""))
@@ -92,7 +95,9 @@ class PersonIndex(indexes.SearchIndex, indexes.Indexable):
         return Person.objects.prefetch_related("appointments__organisation")
 
     def prepare_text(self, person):
-        parts = [person.name, *person.aliases, *person.notes]
+        # The name as loaded: the text still prints it after an editor's rename.
+        loaded = [person.loaded_name] if person.loaded_name not in ("", person.name) else []
+        parts = [person.name, *person.aliases, *loaded, *person.notes]
         parts += [f"{a.organisation.name} {a.title}" for a in person.appointments.all()]
         return "\n".join(parts)
 
@@ -110,7 +115,8 @@ class OrganisationIndex(indexes.SearchIndex, indexes.Indexable):
         return Organisation
 
     def prepare_text(self, org):
-        return "\n".join([org.name, *org.aliases])
+        loaded = [org.loaded_name] if org.loaded_name not in ("", org.name) else []
+        return "\n".join([org.name, *org.aliases, *loaded])
 
     def prepare_kind(self, org):
         return "organisation"

@@ -5,7 +5,9 @@ dir. With DJANGO_DEBUG unset the site runs in production mode, so a missing secr
 key is an error rather than a silently shared development key.
 """
 
+import datetime
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -25,9 +27,10 @@ def envlist(name, default=""):
 DEBUG = envbool("DJANGO_DEBUG", "False")
 
 DATA_DIR = Path(os.environ.get("GAZETTEER_DATA_DIR", BASE_DIR / "var")).resolve()
-# SQLite cannot create the folder its file is in: make the data dir on first use.
+# SQLite cannot create the folder its file is in: make the data dir on first use,
+# readable by this account only (it holds password hashes and session keys).
 try:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 except OSError:  # a read-only location; the database error will name it
     pass
 CORPUS_DIR = Path(os.environ.get("GAZETTEER_CORPUS_DIR", BASE_DIR / "corpus")).resolve()
@@ -44,6 +47,10 @@ def _secret_key():
         return kept.read_text().strip()
     if DEBUG:
         return "development-only-insecure-key"
+    if os.environ.get("GAZETTEER_OFFLINE_COMMAND"):
+        # A command that serves no page (manage.py says which): a key of its own that
+        # nothing outlives this process.
+        return secrets.token_urlsafe(50)
     raise ImproperlyConfigured(
         f"DJANGO_SECRET_KEY is not set and {kept} does not exist. Set DJANGO_SECRET_KEY, "
         "or DJANGO_DEBUG=true for development."
@@ -90,9 +97,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Before haystack: its rebuild_index command is replaced by the archive's one-commit rebuild.
+    "gazetteer",
     "haystack",
     "simple_history",
-    "gazetteer",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -101,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "gazetteer.middleware.SecurityHeadersMiddleware",
     "gazetteer.middleware.DatabaseUnavailableMiddleware",
+    # Before the CSRF check: a write to the read-only site is a 405, not a 403.
+    "gazetteer.methods.MethodMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,11 +120,26 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a locked-out sign-in into the lockout page (gazetteer/signin.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
-# Admin sign-in: after this many failures for one user name (or five times as many
-# from one address) within the window, refuse every sign-in there until it passes.
-ADMIN_LOGIN_FAILURES = (5, 15 * 60)
+# Admin sign-in (django-axes): after 5 failures for one user name or from one client
+# address, refuse every sign-in there for 15 minutes, even with the right password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Tries during a lockout do not prolong it: an attacker cannot keep an editor out for good.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "gazetteer.signin.client_address"
+AXES_LOCKOUT_CALLABLE = "gazetteer.signin.locked_out"
+AXES_VERBOSE = False
+# Reverse proxies whose X-Forwarded-For names the client (addresses or networks).
+GAZETTEER_TRUSTED_PROXIES = envlist("GAZETTEER_TRUSTED_PROXIES", "127.0.0.1,::1")
 
 ROOT_URLCONF = "gazetteer.urls"
 WSGI_APPLICATION = "gazetteer.wsgi.application"
@@ -149,6 +175,15 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
         {"connect_timeout": 5, "options": f"-c lock_timeout={DB_LOCK_TIMEOUT * 1000}"}
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite creates its file (and the -wal and -shm files with the same mode) world-
+    # readable under the usual umask: create it first, readable by this account only.
+    _database = Path(DATABASES["default"]["NAME"])
+    try:
+        os.close(os.open(_database, os.O_CREAT | os.O_WRONLY, 0o600))
+        if _database.stat().st_mode & 0o077:
+            _database.chmod(0o600)
+    except OSError:  # not ours, or a read-only place: the database error will name it
+        pass
     # Readers and the loader share the file: wait for a writer instead of failing
     # at once, and let readers go on while it writes.
     DATABASES["default"]["OPTIONS"] = {
@@ -184,10 +219,13 @@ HAYSTACK_CONNECTIONS = {
 
 # Saves and deletes queue index updates for the single indexer (gazetteer/search/indexing.py).
 HAYSTACK_SIGNAL_PROCESSOR = "gazetteer.search.indexing.QueueSignalProcessor"
+# /healthz reports "degraded" once a queued change has waited this long (gazetteer/health.py).
+GAZETTEER_INDEX_QUEUE_STALE_SECONDS = int(os.environ.get("GAZETTEER_INDEX_QUEUE_STALE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_client_errors": {"()": "gazetteer.logs.OneLineClientErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }

@@ -8,7 +8,6 @@ of range is a 404, like an unknown id.
 from __future__ import annotations
 
 import bisect
-import csv
 import datetime
 import functools
 import re
@@ -17,8 +16,8 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q
-from django.http import Http404, HttpResponse
+from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,17 +25,22 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from pypinyin import Style, lazy_pinyin
 
+from . import citations, tombstones
 from .api import toc_tree
-from .models import Appointment, Byline, Caption, Entry, Organisation, Person, Section, Volume
+from .citations import DOCUMENT_TYPES, citation, entry_authors  # noqa: F401 — kept importable from views
+from .dates import EntryDate, entry_date_html
+from .models import Caption, Entry, Organisation, Person, RecordRedirect, Section, Volume
 from .search.highlight import highlight
 from .search.query import parse_query
 from .search.service import BUDGET as SEARCH_BUDGET
 from .search.service import MAX_QUERY_LENGTH, SearchForm, SearchUnavailable, search
 from .search.service import PER_PAGE as SEARCH_PER_PAGE
+from .timeline import person_timeline
 
 PER_PAGE = 50
 INDEX_PER_PAGE = 100
 CHRONICLE_PER_PAGE = 100
+YEARS_PER_QUERY = 500  # columns of one count query; SQLite allows 2000
 HOME_VOLUMES_PER_KIND = 6
 LATEST_DAYS = 4
 LATEST_PER_DAY = 5
@@ -188,65 +192,6 @@ def group_by_initial(objects, name=lambda o: o.name):
     return list(groups.items())
 
 
-# --- citation ------------------------------------------------------------------------
-
-# GB/T 7714-2015 文献类型标识: 年鉴 are cited as books (M), a collection of speeches as a
-# 汇编 (G), a newspaper as N; a plan outline (a draft government document) and other
-# texts fit no listed type and take Z (其他). "/OL" marks the online copy (载体标识),
-# which the standard asks for together with 引用日期 and the access URL.
-DOCUMENT_TYPES = {
-    Volume.Kind.YEARBOOK: "M",
-    Volume.Kind.SPEECHES: "G",
-    Volume.Kind.PLAN: "Z",
-    Volume.Kind.NEWSPAPER: "N",
-    Volume.Kind.GAZETTEER: "M",
-    Volume.Kind.CHRONICLE: "M",
-    Volume.Kind.TEXT: "Z",
-}
-
-
-def entry_authors(entry):
-    """Return the names responsible for an entry: its bylines, or else the speaker."""
-    names = [b.person.name for b in entry.bylines.all()]
-    if not names and entry.speaker:
-        names = [entry.speaker]
-    return names
-
-
-def citation(entry, url, cited_on):
-    """Return the GB/T 7714-2015 reference for an entry, as a contribution to its volume.
-
-    专著中的析出文献 (8.1, 4.2):
-        析出责任者. 析出题名[类型/OL]//专著主要责任者. 专著题名. 出版地: 出版者, 出版年: 页码[引用日期]. URL.
-    报纸中的析出文献 (4.4):
-        析出责任者. 析出题名[N/OL]. 报纸名, 出版日期(版次)[引用日期]. URL.
-
-    Parts the archive does not know are left out rather than invented: 出版地 and 出版者
-    (never recorded), the compiler when the manifest gives none, the page where the
-    目录 gives none, a newspaper's issue date and 版次 (the datelines date events, not
-    the issue, so only the year is given). An entry without a byline or speaker starts
-    with its title, as the standard allows for 顺序编码制 (8.1.1).
-    """
-    volume = entry.volume
-    names = entry_authors(entry)
-    if len(names) > 3:  # 8.1.2: up to three names, then "等"
-        names = [*names[:3], "等"]
-    head = (", ".join(names) + ". ") if names else ""
-    kind = DOCUMENT_TYPES.get(volume.kind, "Z")
-    head += f"{entry.title}[{kind}/OL]"
-    if volume.kind == Volume.Kind.NEWSPAPER:
-        when = volume.date.isoformat() if volume.date else (str(volume.year) if volume.year else "")
-        text = f"{head}. {volume.title}" + (f", {when}" if when else "")
-    else:
-        book = f"{volume.compiler}. {volume.title}" if volume.compiler else volume.title
-        text = f"{head}//{book}"
-        if volume.year:
-            text += f". {volume.year}"
-            if entry.page:
-                text += f": {entry.page}"
-    return f"{text}[{cited_on:%Y-%m-%d}]. {url}."
-
-
 # --- pages ---------------------------------------------------------------------------
 
 
@@ -270,8 +215,9 @@ def home(request):
             v.kind, {"label": v.get_kind_display(), "kind": v.kind, "count": per_kind[v.kind], "volumes": []}
         )["volumes"].append(v)
     # The latest 大事记 days, a few items each: the archive may hold many volumes covering
-    # the same days, so the rest of a day is one link away.
-    dated = Entry.objects.chronicle().exclude(date=None)
+    # the same days, so the rest of a day is one link away. Only items dated to the day:
+    # a 是月 item stored from the 1st of its month did not happen on the 1st.
+    dated = Entry.objects.chronicle().exclude(date=None).filter(date_precision__in=["day", ""])
     day_counts = {
         row["date"]: row["n"]
         for row in dated.filter(date__in=dated.order_by("-date").values("date").distinct()[:LATEST_DAYS])
@@ -460,10 +406,29 @@ def _on_volume(sections, volume):
     return sections
 
 
+def gone(request, model, pk):
+    """Answer for an entry or section id that no longer exists: 301 to what it was merged into, else 410, else 404."""
+    stone, live = tombstones.find(model, pk)
+    if stone is None:
+        raise Http404(f"没有编号为 {pk} 的{model._meta.verbose_name}")
+    if tombstones.redirects(stone, live):
+        query = request.GET.urlencode()
+        return HttpResponsePermanentRedirect(live.get_absolute_url() + (f"?{query}" if query else ""))
+    context = {
+        "stone": stone,
+        "kind": model._meta.verbose_name,
+        "replacement": live,
+        "volume": Volume.objects.filter(slug=stone.volume_slug).first(),
+    }
+    return render(request, "gazetteer/gone.html", context, status=410)
+
+
 def section(request, slug, pk):
-    section = get_object_or_404(
-        Section.objects.select_related("volume", "parent__parent__parent__parent"), volume__slug=slug, pk=pk
+    section = (
+        Section.objects.select_related("volume", "parent__parent__parent__parent").filter(volume__slug=slug, pk=pk).first()
     )
+    if section is None:
+        return gone(request, Section, pk)
     entries = paginate(request, section.entries.order_by("position"), PER_PAGE)
     children = _on_volume(
         section.children.annotate(entry_count=Count("entries")).order_by("position"), section.volume
@@ -488,17 +453,19 @@ def section(request, slug, pk):
 
 
 def entry(request, pk):
-    entry = get_object_or_404(
-        Entry.objects.select_related(
-            "volume", "section__parent__parent__parent__parent", "speaker_person"
-        ).prefetch_related(
+    entry = (
+        Entry.objects.select_related("volume", "section__parent__parent__parent__parent", "speaker_person")
+        .prefetch_related(
             "bylines__person",
             Prefetch("captions", Caption.objects.select_related("credit_person").order_by("position")),
             "people",
             "organisations",
-        ),
-        pk=pk,
+        )
+        .filter(pk=pk)
+        .first()
     )
+    if entry is None:
+        return gone(request, Entry, pk)
     q = clean_param(request, "q", MAX_QUERY_LENGTH)
     terms = parse_query(q).terms if q else frozenset()
     siblings = Entry.objects.filter(volume=entry.volume).only("id", "title", "position", "volume_id")
@@ -522,8 +489,18 @@ def entry(request, pk):
             "next": siblings.filter(position__gt=entry.position).order_by("position").first(),
             "permalink": permalink,
             "citation": citation(entry, permalink, timezone.localdate()),
+            "citation_meta": citations.highwire(entry, permalink),
         },
     )
+
+
+def entry_cite(request, pk, fmt):
+    """The entry as a reference manager imports it: RIS, BibTeX or CSL-JSON."""
+    entry = get_object_or_404(Entry.objects.select_related("volume").prefetch_related("bylines__person"), pk=pk)
+    body, content_type = citations.export(entry, request.build_absolute_uri(entry.get_absolute_url()), fmt, timezone.localdate())
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="entry-{entry.pk}.{fmt}"'
+    return response
 
 
 def _table(table):
@@ -712,17 +689,25 @@ def _chronicle(request):
 
 
 def _chronicle_years():
-    """Return [(year, count)] of the 大事记, in two queries that use the (kind, date) index.
+    """Return [(year, count)] of the 大事记, with queries that use the (kind, date) index.
 
     Extracting the year in SQL would read every row (SQLite computes it in Python);
-    ``date__year`` is a range on the indexed date instead.
+    ``date__year`` is a range on the indexed date instead. The years that have items
+    are found first, one index seek each, so that a chronicle reaching back to the
+    year 20 does not ask for two thousand columns (SQLite allows 2000) of empty years.
     """
     dated = Entry.objects.chronicle().exclude(date=None)
-    bounds = dated.aggregate(first=Min("date"), last=Max("date"))
-    if bounds["first"] is None:
-        return []
-    years = range(bounds["first"].year, bounds["last"].year + 1)
-    counts = dated.aggregate(**{f"y{y}": Count("id", filter=Q(date__year=y)) for y in years})
+    years = []
+    first = dated.aggregate(first=Min("date"))["first"]
+    while first is not None:
+        years.append(first.year)
+        if first.year == datetime.MAXYEAR:
+            break
+        first = dated.filter(date__gte=datetime.date(first.year + 1, 1, 1)).aggregate(first=Min("date"))["first"]
+    counts = {}
+    for i in range(0, len(years), YEARS_PER_QUERY):
+        batch = years[i : i + YEARS_PER_QUERY]
+        counts |= dated.aggregate(**{f"y{y}": Count("id", filter=Q(date__year=y)) for y in batch})
     return [(y, counts[f"y{y}"]) for y in years if counts[f"y{y}"]]
 
 
@@ -757,7 +742,9 @@ def chronicle(request):
 
 # A 大事记 item opens with its day ("2日", "是日") and repeats its title: the timeline
 # shows both already, so the excerpt starts after them.
-_DAY_PREFIX = re.compile(r"^\s*(?:\d{1,2}日|是日|同日|当日|当天|月内|本月|\d{1,2}—\d{1,2}日)\s*")
+_DAY_PREFIX = re.compile(
+    r"^\s*(?:\d{1,2}日|是日|同日|当日|当天|月内|本月|是月|该月|\d{1,2}—\d{1,2}日|[上中下]旬|是年|本年|年内|△)[，,]?\s*"
+)
 EXCERPT_LENGTH = 120
 
 
@@ -769,116 +756,25 @@ def _excerpt(entry):
 
 
 def _timeline(entries):
-    """Group a page of 大事记 items as [(year, [(month, [item])])], with their labels made here.
+    """Group a page of 大事记 items as [(year, [((order, heading), [item])])], labels made here.
 
-    Built in Python: the template's regroup and date filters took most of the page's time.
+    Each item is shown at its precision (5日, 上旬, 是月, 春, 是年) under its month, season
+    or 全年 (after the months). Built in Python: the template's regroup and date filters
+    took most of the page's time.
     """
     years = OrderedDict()
     for e in entries:
-        day = f"{e.date.day}日" + (f"—{e.date_end.month}月{e.date_end.day}日" if e.date_end else "")
+        when = EntryDate.of(e)
         source = e.volume.title + (f" · 第{e.page}页" if e.page else "")
         item = {
             "entry": e,
             "url": e.get_absolute_url(),
-            "iso": e.date.isoformat(),
-            "day": day,
+            "date_html": entry_date_html(e, "in_month"),
             "excerpt": _excerpt(e),
             "source": source,
         }
-        years.setdefault(e.date.year, OrderedDict()).setdefault(e.date.month, []).append(item)
-    return [(year, list(months.items())) for year, months in years.items()]
-
-
-EXPORT_FIELDS = ("pk", "date", "date_end", "title", "text", "page", "volume__title")
-
-
-def _export_rows(request, items):
-    """Yield the filtered 大事记 as plain tuples with absolute URLs: no model instances."""
-    url = request.build_absolute_uri(reverse("entry", args=[999999999])).replace("999999999", "{}")
-    for pk, date, date_end, title, text, page, volume_title in items.values_list(*EXPORT_FIELDS).iterator():
-        yield pk, date, date_end, title, text, page, volume_title, url.format(pk)
-
-
-def _export_error(form):
-    message = "；".join(" ".join(e) for e in form.errors.values())
-    return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
-
-
-def chronicle_csv(request):
-    form, items = _chronicle(request)
-    if items is None:
-        return _export_error(form)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="chronicle.csv"'
-    response.write("\ufeff")  # a BOM, so that spreadsheet programs read the file as UTF-8
-    writer = csv.writer(response)
-    writer.writerow(["日期", "截止日期", "标题", "正文", "卷册", "页码", "链接"])
-    for _, date, date_end, title, text, page, volume_title, url in _export_rows(request, items):
-        writer.writerow(
-            [
-                date.isoformat(),
-                date_end.isoformat() if date_end else "",
-                title,
-                text,
-                volume_title,
-                page or "",
-                url,
-            ]
-        )
-    return response
-
-
-def _ics_text(value):
-    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def _ics_fold(line):
-    """Fold a content line at 75 octets without splitting a UTF-8 character (RFC 5545 3.1)."""
-    data = line.encode()
-    if len(data) <= 75:
-        return line
-    parts, start, limit = [], 0, 75
-    while len(data) - start > limit:
-        cut = start + limit
-        while data[cut] & 0xC0 == 0x80:  # a continuation byte: back up to the character's start
-            cut -= 1
-        parts.append(data[start:cut].decode())
-        start, limit = cut, 74  # continuation lines begin with a space
-    parts.append(data[start:].decode())
-    return "\r\n ".join(parts)
-
-
-def chronicle_ics(request):
-    form, items = _chronicle(request)
-    if items is None:
-        return _export_error(form)
-    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-    host = request.get_host().split(":")[0] or "localhost"
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//gazetteer//chronicle//ZH",
-        "CALSCALE:GREGORIAN",
-        "X-WR-CALNAME:大事记",
-    ]
-    for pk, date, date_end, title, text, page, volume_title, url in _export_rows(request, items):
-        end = (date_end or date) + datetime.timedelta(days=1)  # DTEND of an all-day event is exclusive
-        source = f"{volume_title}，第{page}页" if page else volume_title
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:entry-{pk}@{host}",
-            f"DTSTAMP:{stamp}",
-            f"DTSTART;VALUE=DATE:{date:%Y%m%d}",
-            f"DTEND;VALUE=DATE:{end:%Y%m%d}",
-            _ics_fold("SUMMARY:" + _ics_text(title)),
-            _ics_fold("DESCRIPTION:" + _ics_text(f"{text}\n（{source}）")),
-            _ics_fold("URL:" + url),
-            "END:VEVENT",
-        ]
-    lines.append("END:VCALENDAR")
-    response = HttpResponse("\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="chronicle.ics"'
-    return response
+        years.setdefault(e.date.year, {}).setdefault(when.group, []).append(item)
+    return [(year, sorted(groups.items(), key=lambda g: g[0][0])) for year, groups in years.items()]
 
 
 # --- people and organisations --------------------------------------------------------
@@ -918,39 +814,26 @@ def people(request):
 
 
 def person(request, pk):
-    person = get_object_or_404(Person, pk=pk)
-    appointments = (
-        Appointment.objects.filter(person=person)
-        .select_related("organisation", "volume")
-        .order_by("volume__year_covered", "volume__slug", "position")
-    )
-    timeline = OrderedDict()
-    for a in appointments:
-        timeline.setdefault(a.volume, []).append(a)
-    mentioned = paginate(
-        request,
-        person.mentioned_in.select_related("volume").order_by("volume__year", "volume__slug", "position"),
-        PER_PAGE,
-    )
-    authored = (
-        Entry.objects.filter(bylines__person=person)
-        .select_related("volume")
-        .order_by("volume__year", "volume__slug", "position")
-    )
+    person = Person.objects.filter(pk=pk).first()
+    if person is None:
+        # Merged by an editor: the person's page is the one it was merged into.
+        moved = get_object_or_404(RecordRedirect, model="person", old_id=pk)
+        return HttpResponsePermanentRedirect(reverse("person", args=[moved.new_id]))
+    timeline = person_timeline(person)
     return render(
         request,
         "gazetteer/person.html",
         {
             "person": person,
-            "timeline": list(timeline.items()),
-            "speeches": person.speeches.select_related("volume").order_by("date", "position")[:PER_PAGE],
-            "speech_count": person.speeches.count(),
-            "authored": authored[:PER_PAGE],
-            "authored_count": Byline.objects.filter(person=person).count(),
-            "photos": person.photos.select_related("entry__volume").order_by(
-                "entry__volume__slug", "entry__position", "position"
-            )[:PER_PAGE],
-            "mentioned": mentioned,
+            "timeline": timeline,
+            "speeches": paginate(request, timeline.speeches, PER_PAGE, "speeches_page"),
+            "authored": paginate(request, timeline.authored, PER_PAGE, "authored_page"),
+            "photos": paginate(request, timeline.photos, PER_PAGE, "photos_page"),
+            "mentioned": paginate(
+                request,
+                person.mentioned_in.select_related("volume").order_by("volume__year", "volume__slug", "position"),
+                PER_PAGE,
+            ),
         },
     )
 

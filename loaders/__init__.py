@@ -18,7 +18,9 @@ KINDS = {
     "speeches": "loaders.speeches",
     "plan": "loaders.plan",
     "newspaper": "loaders.newspaper",
+    "gazetteer": "loaders.gazetteer",
     "text": "loaders.plaintext",
+    "chronicle": "loaders.chronicle",
 }
 
 
@@ -43,7 +45,7 @@ def parse_sources(sources: list[Source], kind: str, *, year_covered: int | None 
     """
     detected = ""
     if kind == AUTO:
-        found = detect(sources)
+        found = detect(sources, kinds=KINDS)
         kind, detected = found.kind, found.reason
     if kind not in KINDS:
         raise LoaderError(f"unknown kind {kind!r}; expected one of auto, {', '.join(KINDS)}")

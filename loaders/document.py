@@ -87,6 +87,9 @@ class Entry:
     date_precision: str | None = None
     date_printed: str = ""  # the date as printed, where it is not a plain modern one: 民国27年（1938年）3月
     lunar: bool = False  # month and day are of the Chinese calendar, kept as printed
+    # The Gregorian year of a dated item, also where ``date`` cannot hold it: years
+    # before the common era are negative and historical (公元前651年 is -651).
+    year: int | None = None
     # The file of ``line_end`` when the entry runs on into the next file of the volume.
     source_file_end: str = ""
     notes: list[str] = field(default_factory=list)  # footnotes, 根据录音整理 and other notes on the text
@@ -99,10 +102,16 @@ class Entry:
     tables: list[Table] = field(default_factory=list)
     untitled: bool = False  # the title was lost in the source; ``title`` is made up
     kicker: str = ""  # a newspaper headline's kicker (引题), printed above it
+    alt_titles: list[str] = field(default_factory=list)  # other spellings: the TOC's where the body differs
 
     @property
     def text(self) -> str:
         return "\n".join(self.paragraphs)
+
+    def end_at(self, line) -> None:
+        """Make ``line`` (a ``text.Line``) the entry's last line, naming its file if it is another."""
+        self.line_end = line.number
+        self.source_file_end = line.file if line.file != self.source_file else ""
 
 
 @dataclass

@@ -25,6 +25,7 @@ import re
 from collections import Counter
 
 from .document import Caption, Document, Entry, EntryKind, LoaderError, Section
+from .furniture import clean_sources
 from .text import Line, Source, is_complete, join_paragraphs, squeeze
 
 SECTION_TITLE = "版面"
@@ -50,7 +51,8 @@ _MAX_HEADLINE = 40
 def parse(sources: list[Source], year: int | None = None, *, year_covered: int | None = None) -> Document:
     """Return the page as one section of articles; ``year`` (else the text's, else
     ``year_covered``) dates the datelines."""
-    lines = [line for source in sources for line in source.lines() if line.text.strip()]
+    noticed = Document(kind="newspaper")  # furniture warnings, until the document is made
+    lines = [line for line in clean_sources(sources, noticed.warn).lines if line.text.strip()]
     name = sources[0].name if sources else ""
     year = year or _year_named_most(lines) or year_covered
     articles = _articles(lines)
@@ -61,7 +63,7 @@ def parse(sources: list[Source], year: int | None = None, *, year_covered: int |
     for article in articles:
         article.date = _date(article, year)
     section = Section(SECTION_TITLE, level=1, entries=articles, line=lines[0].number, source_file=name)
-    doc = Document(kind="newspaper", sections=[section])
+    doc = Document(kind="newspaper", sections=[section], warnings=noticed.warnings)
     if not year:
         doc.warn("no year in the text: article dates left empty", file=sources[0].name)
     return doc
@@ -94,12 +96,12 @@ def _articles(lines: list[Line]) -> list[Entry]:
             caption = _CREDIT.sub("", text).strip() if used == 1 else text
             if _DATELINE.match(caption) and ("图为" in caption or current is None or current.closed):
                 # A photo-news item: the caption is the story.
-                current = _Article(_photo_entry(lines[i], caption, credit, lines[i + used - 1].number))
+                current = _Article(_photo_entry(lines[i], caption, credit, lines[i + used - 1]))
                 current.closed = True
                 out.append(current)
             elif current is not None:
                 current.entry.captions.append(Caption(caption, credit, lines[i].number))
-                current.entry.line_end = lines[i + used - 1].number
+                current.entry.end_at(lines[i + used - 1])
             else:
                 orphan.append(lines[i])
             i += used
@@ -112,7 +114,8 @@ def _articles(lines: list[Line]) -> list[Entry]:
     entries = [article.entry for article in out]
     if orphan and entries:
         # The page opens inside an article whose headline is on another page: keep it.
-        lead = Entry("（标题缺失）", EntryKind.ARTICLE, orphan[0].file, orphan[0].number, orphan[-1].number)
+        lead = Entry("（标题缺失）", EntryKind.ARTICLE, orphan[0].file, orphan[0].number, orphan[0].number)
+        lead.end_at(orphan[-1])
         lead.paragraphs = [p for p, _, _ in join_paragraphs(_text_lines(orphan))]
         lead.untitled = True
         entries.insert(0, lead)
@@ -163,27 +166,30 @@ def _headed_entry(block: list[Line]) -> Entry:
         kind=EntryKind.ARTICLE,
         source_file=block[0].file,
         line_start=block[0].number,
-        line_end=block[-1].number,
+        line_end=block[0].number,
         subtitle=subtitle,
         kicker=kicker,
     )
+    entry.end_at(block[-1])
     return entry
 
 
-def _photo_entry(line: Line, caption: str, credit: str, last: int) -> Entry:
+def _photo_entry(line: Line, caption: str, credit: str, last: Line) -> Entry:
     # Title: the first clause after the dateline, e.g. 魏都区举行…募捐仪式.
     clauses = [c for c in re.split(r"[,，。]", caption) if c and not _DATE.fullmatch(c.strip())]
-    return Entry(
+    entry = Entry(
         title=clauses[0] if clauses else caption[:30],
         kind=EntryKind.ARTICLE,
         source_file=line.file,
         line_start=line.number,
-        line_end=last,
+        line_end=line.number,
         paragraphs=[caption],
         authors=credit.split("、"),
         captions=[Caption(caption, credit, line.number)],
         untitled=True,
     )
+    entry.end_at(last)
+    return entry
 
 
 def _caption_credit(lines: list[Line], i: int) -> tuple[str, int]:
@@ -204,7 +210,7 @@ def _caption_credit(lines: list[Line], i: int) -> tuple[str, int]:
 def _add_text(article: _Article, line: Line) -> None:
     text = line.text.strip()
     entry = article.entry
-    entry.line_end = line.number
+    entry.end_at(line)
     if not article.lines and not entry.authors and _BYLINE.match(text):
         entry.authors = _names(re.sub(_ROLE, " ", text))
         return

@@ -4,7 +4,7 @@ Structure: 前言, then 第X章 (level-1 sections) with their 第X节 (also writ
 as entries of kind ``chapter``. Text under a 章 before its first 节 is an entry of its
 own, titled with the 章 heading. The export left ``[bookmark: _Toc…]`` anchors in
 the text and footnotes as ``[0: …]`` at the end of their paragraph; the anchors are
-dropped, footnotes become a paragraph of their own after the one they annotate.
+dropped, footnotes become notes (``Entry.notes``) of the entry they annotate.
 
 Tables were exported one cell per line: each cell starts with a tab, a line without
 a tab continues the cell above (``“十三五”`` / ``完成情况``), an empty cell is a line
@@ -26,6 +26,7 @@ import re
 from collections import Counter
 
 from .document import Document, Entry, EntryKind, LoaderError, Section, Table
+from .furniture import strip_sources
 from .text import Line, Source, squeeze
 
 # Word-processor anchors: [bookmark: _Toc9549], and a footnote's reference mark.
@@ -48,12 +49,15 @@ _CELL, _EMPTY, _BLANK = "cell", "empty", "blank"
 def parse(sources: list[Source], *, year_covered: int | None = None) -> Document:
     """Return the plan's 前言 and 章 as sections, their 节 as entries, tables attached."""
     sections: list[Section] = []
+    doc = Document(kind="plan")
+    sources, _ = strip_sources(sources, doc.warn)
     for source in sources:
         _parse_source(source, sections)
     if not any(_CHAPTER.match(s.title) or s.title == "前言" for s in sections):
         name = sources[0].name if sources else ""
         raise LoaderError("no chapter found: expected headings like 前言, 第一章 … and 第一节 …", file=name)
-    return Document(kind="plan", sections=sections)
+    doc.sections = sections
+    return doc
 
 
 def _parse_source(source: Source, sections: list[Section]) -> None:
@@ -79,14 +83,16 @@ def _parse_source(source: Source, sections: list[Section]) -> None:
             entry = entry or _lead_entry(sections, line)
             entry.tables.append(table)
             entry.paragraphs += notes
-            entry.line_end = max(entry.line_end, lines[end - 1].number)
+            entry.end_at(lines[end - 1])
             k = end
             continue
         elif text:
             entry = entry or _lead_entry(sections, line)
             footnote = _FOOTNOTE.match(text)
-            entry.paragraphs += [footnote["text"], footnote["note"].strip()] if footnote else [text]
-            entry.line_end = line.number
+            entry.paragraphs.append(footnote["text"] if footnote else text)
+            if footnote:
+                entry.notes.append(footnote["note"].strip())
+            entry.end_at(line)
         k += 1
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 
 from .document import Document, Entry, EntryKind, LoaderError, Section
+from .furniture import clean_sources
 from .text import Line, Source, is_complete, join_paragraphs
 
 SECTION_TITLE = "讲话"
@@ -38,8 +39,14 @@ _SPEAKER = re.compile(
 _DATE = r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
 # （2020年8月17日）, (2020 年 9 月 29 日), (2020年4月29日,根据录音整理)
 _DATE_LINE = re.compile(rf"^[（(]\s*{_DATE}\s*(?:[,，、]\s*(?P<note>[^)）]{{1,30}}))?[)）]$")
-# 2021 年 7 月 17 日在市十五届人大五次会议上
-_OCCASION = re.compile(rf"^{_DATE}\s*[在于].{{2,60}}$")
+# 2021 年 7 月 17 日在市十五届人大五次会议上; ——2025年1月14日在…会议上
+_OCCASION = re.compile(rf"^(?:——\s*)?{_DATE}\s*[在于].{{2,60}}$")
+# The occasion and the speaker in one sentence, the name glued to the title:
+# 2025年1月13日在省十四届人大三次会议上省人民政府省长王某某作政府工作报告。
+_MERGED = re.compile(
+    rf"^(?:——\s*)?(?P<occasion>{_DATE}\s*[在于].{{2,60}}?会议上)"
+    rf"\s*(?P<title>[{_CJK}]{{1,20}}?(?:书记|长|主任|主席))\s*(?P<name>[{_CJK}]{{2,3}})(?:作(?P<what>[{_CJK}]{{2,20}}))?。?$"
+)
 # 一、准确把握形势… / （二）抓实六稳六保… : a heading inside a speech
 _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(]\s*[一二三四五六七八九十]+\s*[）)])")
 _MAX_TITLE = 60
@@ -47,7 +54,9 @@ _MAX_TITLE = 60
 
 def parse(sources: list[Source], *, year_covered: int | None = None) -> Document:
     """Return the speeches of the sources as one section of speech entries."""
-    lines = [line for source in sources for line in source.lines() if line.text.strip()]
+    doc = Document(kind="speeches")
+    cleaned = clean_sources(sources, doc.warn)  # 来源： lines and the like are not the speech
+    lines = [line for line in cleaned.lines if line.text.strip()]
     name = sources[0].name if sources else ""
     headers = _find_headers(lines)
     if not headers:
@@ -66,10 +75,12 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
         entry.speaker_title = header["speaker_title"]
         entry.subtitle = header["subtitle"]
         entry.date = header["date"]
+        entry.notes = header["notes"]
         entries.append(entry)
 
     section = Section(SECTION_TITLE, level=1, entries=entries, line=lines[0].number, source_file=name)
-    return Document(kind="speeches", sections=[section])
+    doc.sections = [section]
+    return doc
 
 
 def _find_headers(lines: list[Line]) -> list[dict]:
@@ -77,13 +88,17 @@ def _find_headers(lines: list[Line]) -> list[dict]:
     headers: list[dict] = []
     for i, line in enumerate(lines):
         match = _SPEAKER.match(line.text.strip())
-        if not match:
+        merged = None if match else _MERGED.match(line.text.strip())
+        if not match and not merged:
             continue
         floor = headers[-1]["body"] if headers else 0
         j = i - 1
         subtitle = date = ""
-        if j >= floor and (occasion := _OCCASION.match(lines[j].text.strip())):
-            subtitle, date = tidy(lines[j].text), _iso(occasion)
+        if merged:
+            subtitle, date = tidy(merged["occasion"]), _iso(merged)
+            match = merged
+        elif j >= floor and (occasion := _OCCASION.match(lines[j].text.strip())):
+            subtitle, date = tidy(lines[j].text).lstrip("—").strip(), _iso(occasion)
             j -= 1
         title_lines = []
         while j >= floor and len(title_lines) < 2 and _title_like(lines[j].text):
@@ -95,11 +110,13 @@ def _find_headers(lines: list[Line]) -> list[dict]:
             # The line before is an unfinished sentence: the first "title" line is
             # really its end, so only the second line is the title.
             title_lines = title_lines[1:]
-        start = i - len(title_lines) - (1 if subtitle else 0)
+        start = i - len(title_lines) - (1 if subtitle and not merged else 0)
         body = i + 1
+        notes = []
         if body < len(lines) and (dated := _DATE_LINE.match(lines[body].text.strip())):
             date = date or _iso(dated)
-            subtitle = subtitle or (dated["note"] or "").strip()
+            # 根据录音整理: how the text was made, a note on it, not the occasion.
+            notes = [dated["note"].strip()] if dated["note"] and dated["note"].strip() else []
             body += 1
         if not date:
             continue
@@ -109,9 +126,10 @@ def _find_headers(lines: list[Line]) -> list[dict]:
                 "body": body,
                 "title": tidy("".join(line.text.strip() for line in title_lines)),
                 "speaker": re.sub(r"\s", "", match["name"]),
-                "speaker_title": match["title"],
+                "speaker_title": re.sub(r"\s", "", match["title"]),
                 "subtitle": subtitle,
                 "date": date,
+                "notes": notes,
             }
         )
     return headers
@@ -129,15 +147,17 @@ def _title_like(text: str) -> bool:
 
 
 def _entry(title: str, span: list[Line], body: list[Line], untitled: bool = False) -> Entry:
-    return Entry(
+    entry = Entry(
         title=title,
         kind=EntryKind.SPEECH,
         source_file=span[0].file,
         line_start=span[0].number,
-        line_end=span[-1].number,
+        line_end=span[0].number,
         paragraphs=paragraphs(body),
         untitled=untitled,
     )
+    entry.end_at(span[-1])
+    return entry
 
 
 def paragraphs(lines: list[Line]) -> list[str]:

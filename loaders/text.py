@@ -205,3 +205,59 @@ def _starts_new_item(text: str) -> bool:
 def blocks(lines: list[Line]) -> list[tuple[str, int, int]]:
     """Group lines into paragraphs: each non-blank line is one, as in these exports."""
     return [(line.text.strip(), line.number, line.number) for line in lines if line.text.strip()]
+
+
+def is_hard_wrapped(lines: list[Line]) -> bool:
+    """Whether a text was wrapped at a fixed width, so that a line end is not a paragraph end.
+
+    Such texts (scanned books converted line by line) mark a paragraph by indenting its
+    first line; most of their lines run to the same length.
+    """
+    lengths = [len(ln.text.strip()) for ln in lines if ln.text.strip() and not ln.text.startswith("\t")]
+    if len(lengths) < 5:
+        return _indents_mark_paragraphs(lines)
+    width = sorted(lengths)[int(len(lengths) * 0.8)]
+    full = sum(1 for n in lengths if width - 2 <= n <= width + 1)
+    indented = sum(1 for ln in lines if re.match(r"^(?: {2,}|\u3000)\S", ln.text))
+    return (width >= 15 and full >= 0.4 * len(lengths) and indented >= 1) or _indents_mark_paragraphs(lines)
+
+
+def _indents_mark_paragraphs(lines: list[Line]) -> bool:
+    """Whether paragraphs start indented and run on in flush-left lines right below."""
+    starts = continued = loose = 0
+    previous = ""
+    for ln in lines:
+        text = ln.text
+        if text.strip() and not text.startswith("\t"):
+            if re.match(r"^ {2,}\S", text):
+                starts += 1
+            elif previous.strip():
+                continued += 1
+            else:
+                loose += 1
+        previous = text
+    return starts >= 2 and continued >= 2 and loose <= continued // 4
+
+
+def join_wrapped(lines: list[Line]) -> list[tuple[str, int, int]]:
+    """Re-join the lines of a hard-wrapped text into paragraphs.
+
+    A paragraph starts at an indented line or after a blank line; every other line
+    continues the one before it, whatever it ends with (the wrap falls anywhere, also
+    right after a full stop). Returns (text, first_line, last_line) triples.
+    """
+    out: list[tuple[str, int, int]] = []
+    gap = True
+    for ln in lines:
+        text = ln.text.strip()
+        if not text:
+            gap = True
+            continue
+        starts = gap or ln.text[:1] in (" ", "\t")
+        if starts or not out:
+            out.append((text, ln.number, ln.number))
+        else:
+            prev, first, _ = out[-1]
+            out[-1] = (prev + text, first, ln.number)
+        gap = False
+    return out

@@ -19,7 +19,10 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
+from . import furniture, headings
+from .chronicle import read_chronicle
 from .document import Appointment, Caption, Document, Entry, EntryKind, LoaderError, LoadWarning, Section
+from .headings import vertical_run
 from .text import Line, Source, is_complete, join_paragraphs, squeeze
 
 # ---------------------------------------------------------------------------
@@ -36,6 +39,16 @@ _LEADER_TAIL = re.compile(r"[\s.…·•]+$")
 def _key(text: str) -> str:
     """Return the comparison key of a title: letters, digits and CJK only."""
     return re.sub(r"[^0-9A-Za-z\u3400-\u9fff]", "", text)
+
+
+def _keep_spelling(obj, other: str) -> None:
+    """Keep the TOC's or the body's spelling of a title on the section or entry titled with the other.
+
+    The 目录 and the body do not always agree (推进队伍政治教育建设 / 【推进队伍政治建设】);
+    a reader searching for either spelling, or an editor comparing them, needs both.
+    """
+    if other and _key(other) != _key(obj.title) and other not in obj.alt_titles:
+        obj.alt_titles.append(other)
 
 
 def _similar(a: str, b: str) -> float:
@@ -276,12 +289,17 @@ def _names(text: str) -> list[str] | None:
 _BYLINE_ONE = re.compile(r"^[（(]([^()（）]+)[）)]$")
 _BYLINE_OPEN = re.compile(r"^[（(]([^()（）]+)$")
 _BYLINE_CLOSE = re.compile(r"^([^()（）]+)[）)]$")
+# A byline set at the end of the section's last paragraph: …摄影活动。（邵开放）
+_BYLINE_INLINE = re.compile(r"^(?P<text>.*[。！？”])\s*[（(](?P<names>[^()（）]+)[）)]$")
+# Editorial marks printed the same way, which read as names by their length alone.
+_NOT_NAMES = {"节选", "摘要", "摘录", "待续", "未完", "续完", "全文完", "有删节", "试行", "草案", "暂行"}
 
 
 @dataclass
 class _Marks:
     captions: dict[int, tuple[Caption, int]] = field(default_factory=dict)  # first idx → caption, last idx
     bylines: dict[int, tuple[list[str], int]] = field(default_factory=dict)  # first idx → names, last idx
+    inline: dict[int, tuple[str, list[str]]] = field(default_factory=dict)  # idx → text without it, names
     dropped: set[int] = field(default_factory=set)
 
 
@@ -317,6 +335,10 @@ def _mark(body: list[Line], warnings: list[LoadWarning]) -> _Marks:
             if m2 and _names(m.group(1) + " " + m2.group(1)):
                 marks.bylines[i] = (_names(m.group(1) + " " + m2.group(1)), j)
                 continue
+        m = _BYLINE_INLINE.match(t)
+        if m and _names(m.group("names")) and not set(_names(m.group("names"))) & _NOT_NAMES:
+            marks.inline[i] = (m.group("text"), _names(m.group("names")))
+            continue
         credit = _credit(t) if len(t) < 120 else None
         if credit is None:
             continue
@@ -344,11 +366,10 @@ _DAY = re.compile(
     r"(?:\s*[~～—－\-–至]+\s*(?:(?P<month2>\d{1,2})\s*月\s*)?(?P<day2>\d{1,2}))?\s*日\s*(?P<rest>.*)$"
 )
 _SAME_DAY = re.compile(r"^(?P<word>是日|同日|是月|本月)\s*(?P<rest>.*)$")
-_ITEM_PREFIX = re.compile(
-    r"^(?:(?:\d{1,2}\s*月\s*)?\d{1,2}\s*日?(?:\s*[~～—－\-–至]+\s*(?:\d{1,2}\s*月\s*)?\d{1,2})?\s*日|是日|同日|是月|本月)\s*"
+# (2020年4月29日,根据录音整理): what follows the date is a note on the text.
+_SPEECH_DATE = re.compile(
+    r"^[（(]\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(?P<note>[^）)]*)[）)]$"
 )
-_MONTH = re.compile(r"^(\d{1,2})\s*月$")
-_SPEECH_DATE = re.compile(r"^[（(]\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日[^）)]*[）)]$")
 _OCCASION = re.compile(r"^——\s*(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日(.*)$")
 _SPEAKER = re.compile(
     r"^(?P<title>[\u4e00-\u9fff、]{2,20})\s+(?P<name>[\u4e00-\u9fff](?:\s?[\u4e00-\u9fff]){1,2})$"
@@ -480,6 +501,8 @@ class _Body:
         self.year = year
         self.doc = doc
         self.marks = _mark(body, doc.warnings)
+        for i, (text, _) in self.marks.inline.items():
+            self.text[i] = text
         self.next_cat = 0
         self.cat: _Category | None = None
         self.section: Section | None = None
@@ -492,8 +515,7 @@ class _Body:
         self.narrative: set[int] = set()  # entries of untitled narrative (综述, 专记 articles)
         self.titled: set[int] = set()  # entries of 【标题】 条目
         self.body_sections: list[tuple[_Category, float, Section, Section]] = []
-        self.month: int | None = None
-        self.date: tuple[str | None, str | None] = (None, None)
+        self.chronicle: list[int] = []  # the 大事记's lines, read at once by chronicle.py
 
     # -- navigation ---------------------------------------------------------
 
@@ -530,7 +552,12 @@ class _Body:
             if self._skippable(i):
                 i += 1
                 continue
-            i = self._step(i)
+            step = self._step(i)
+            for j in range(i, step):
+                if j in self.marks.inline:
+                    self._byline(self.marks.inline[j][1])
+            i = step
+        self._read_chronicle()
         for caption in self.pending_captions:
             file = self.lines[0].file if self.lines else ""
             self.doc.warnings.append(
@@ -577,26 +604,21 @@ class _Body:
             # An organisation may share a 类目's name (中共魏都区委), but a 类目
             # heading is never followed by a title-and-name line.
             return None
-        run, last = [self.text[i]], i
+        run = [self.text[i]]
         if len(_key(self.text[i])) <= 4:
-            # One to four characters a line, a blank line at most between them.
-            j = i + 1
-            while j < len(self.text) and j - last <= 2:
-                t = self.text[j]
-                if j in self.marks.captions or j in self.marks.bylines or j in self.marks.dropped:
-                    break
-                if t:
-                    if not (_heading_like(t) and len(_key(t)) <= 4):
-                        break
-                    run.append(t)
-                    last = j
-                j += 1
+            run, _ = vertical_run(
+                self.text,
+                i,
+                piece=lambda t: _heading_like(t) and len(_key(t)) <= 4,
+                stop=lambda j: j in self.marks.captions or j in self.marks.bylines or j in self.marks.dropped,
+            )
         for n, cat in enumerate(candidates):
             score, k = max((_similar("".join(run[:k]), cat.title), -k) for k in range(1, len(run) + 1))
             if score >= 0.75:
                 if n:
                     self.doc.warn(f"类目 {candidates[0].title} not found in the body", self.lines[i])
                 self._open_category(self.next_cat + n, i)
+                _keep_spelling(cat.section, _tidy("".join(run[:-k])))
                 end = i
                 for _ in range(-k - 1):
                     end = self._next(end)
@@ -604,6 +626,7 @@ class _Body:
         return None
 
     def _open_category(self, n: int, i: int):
+        self._read_chronicle()
         self._flush_unsigned()
         cat = self.cats[n]
         self.next_cat = n + 1
@@ -671,15 +694,19 @@ class _Body:
         raw = self.raw[id(entry)]
         if heading:
             raw.keep.add(len(raw.parts))
-        raw.parts.append((text, self.lines[i].number, self.lines[i].number))
-        if self.lines[i].file == entry.source_file:
-            entry.line_end = max(entry.line_end, self.lines[i].number)
+        ln = self.lines[i]
+        raw.parts.append((text, ln.number, ln.number))
+        # Lines come in reading order: one in another file than the entry's last line
+        # is in a later file of the volume.
+        if ln.file != (entry.source_file_end or entry.source_file) or ln.number > entry.line_end:
+            entry.end_at(ln)
 
     def _titled_entry(self, i: int, title: str, first: str):
         k = self._match(title)
         if k is not None:
             parent = self._toc_parent(k)
             entry = self._new_entry(title, EntryKind.ENTRY, i, parent, self.cat.items[k].page)
+            _keep_spelling(entry, self.cat.items[k].title)
             self._claim(k, entry, parent)
             self.section = parent
         else:
@@ -722,11 +749,13 @@ class _Body:
                 section = Section(
                     item.title, 2, item.page, line=self.lines[i].number, source_file=self.lines[i].file
                 )
+                _keep_spelling(section, title)
                 self._claim(k, section, self.cat.section)
                 self.section, self.entry = section, None
                 return i + 1
             parent = self._toc_parent(k)
             entry = self._new_entry(item.title, EntryKind.ENTRY, i, parent, item.page)
+            _keep_spelling(entry, title)
             self.narrative.add(id(entry))
             self._claim(k, entry, parent)
             self.section = parent
@@ -792,6 +821,7 @@ class _Body:
         title = _tidy(self.text[i])
         speaker = speaker_title = subtitle = ""
         date = None
+        notes = []
         j = i
         for _ in range(3):
             n = self._next(j)
@@ -804,6 +834,9 @@ class _Body:
                 date = _iso(*map(int, m_occ.group(1, 2, 3)))
             elif m_date:
                 date = _iso(*map(int, m_date.group(1, 2, 3)))
+                note = m_date.group("note").strip(" ,，、;；")
+                if note:
+                    notes.append(note)
             elif m_sp and not speaker:
                 speaker, speaker_title = squeeze(m_sp.group("name")), m_sp.group("title")
             else:
@@ -819,73 +852,57 @@ class _Body:
             title = _tidy(raw)
         entry = self._new_entry(title, EntryKind.SPEECH, i, self.cat.section, page)
         if k is not None:
+            _keep_spelling(entry, _tidy(self.text[i]))
             self._claim(k, entry, self.cat.section)
-        entry.speaker, entry.speaker_title, entry.subtitle, entry.date = (
+        entry.speaker, entry.speaker_title, entry.subtitle, entry.date, entry.notes = (
             speaker,
             speaker_title,
             subtitle,
             date,
+            notes,
         )
-        entry.line_end = self.lines[j].number
+        entry.end_at(self.lines[j])
         return j + 1
 
     # -- 大事记 ------------------------------------------------------------------
 
     def _chronicle(self, i: int) -> int:
-        t, ln = self.text[i], self.lines[i]
-        m = _MONTH.match(t)
-        if m:
-            self.month = int(m.group(1))
-            title = f"{self.month}月"
-            k = self._match(title)
-            section = Section(
-                title,
-                2,
-                self.cat.items[k].page if k is not None else None,
-                line=ln.number,
-                source_file=ln.file,
-            )
+        self.chronicle.append(i)
+        return i + 1
+
+    def _read_chronicle(self):
+        """Read the 大事记 lines gathered so far with the shared reader, and hang its
+        month sections where the TOC lists them."""
+        if not self.chronicle:
+            return
+        lines: list[Line] = []
+        for n, i in enumerate(self.chronicle):
+            if n and i != self.chronicle[n - 1] + 1:
+                lines.append(Line(self.lines[i].file, self.lines[i].number - 1, ""))
+            lines.append(self.lines[i])
+        self.chronicle = []
+        loose, sections = read_chronicle(lines, self.doc, year=self.year, level=2)
+        for entry in loose:
+            self._own(entry, self.cat.section)
+        for section in sections:
+            k = self._match(section.title)
             if k is not None:
+                section.page = self.cat.items[k].page
                 self._claim(k, section, self.cat.section)
             else:
                 self.body_sections.append((self.cat, self.cat.pointer - 0.5, section, self.cat.section))
-            self.section, self.entry = section, None
-            return i + 1
-        date = self._item_date(t, ln)
-        if date is None:
-            self._paragraph(i, t)  # the rest of the day item above
-            return i + 1
-        entry = self._new_entry(_short_title(date[2]), EntryKind.CHRONICLE, i, self.section, None)
-        entry.date, entry.date_end = date[0], date[1]
-        self._add(entry, t, i)
-        return i + 1
+            for s in section.walk():
+                for entry in s.entries:
+                    entry.page = s.page
+                    self._own(entry, s)
+        self.cat.section.entries.extend(loose)
+        self.section, self.entry = self.cat.section, None
 
-    def _item_date(self, text: str, ln: Line) -> tuple[str | None, str | None, str] | None:
-        """Return (date, date_end, rest of the line) for a day item, or None for other text."""
-        m = _SAME_DAY.match(text)
-        if m:
-            if m.group("word") in ("是日", "同日"):
-                # 是日 / 同日: the same day as the item before it.
-                return (self.date[0], None, m.group("rest"))
-            if self.year and self.month:
-                last = calendar.monthrange(self.year, self.month)[1]
-                self.date = (_iso(self.year, self.month, 1), _iso(self.year, self.month, last))
-            return (*self.date, m.group("rest"))
-        m = _DAY.match(text)
-        if not m:
-            return None
-        month = int(m.group("month") or self.month or 0)
-        if self.year is None or not month:
-            self.doc.warn("day item without a year or month", ln)
-            return (None, None, m.group("rest"))
-        start = _iso(self.year, month, int(m.group("day")))
-        end = None
-        if m.group("day2"):
-            end = _iso(self.year, int(m.group("month2") or month), int(m.group("day2")))
-        if start is None:
-            self.doc.warn(f"impossible date in {text[:20]}", ln)
-        self.date = (start, end)
-        return (start, end, m.group("rest"))
+    def _own(self, entry: Entry, section: Section):
+        """Give an entry the reader made the bookkeeping of one made here."""
+        self.home[id(entry)] = section
+        self.raw[id(entry)] = _Raw([(p, entry.line_start, entry.line_end) for p in entry.paragraphs], join=False)
+        self.last_entry = entry
 
     # -- 领导成员 lists ------------------------------------------------------------
 
@@ -973,16 +990,6 @@ def _iso(year: int, month: int, day: int) -> str | None:
     if not (1 <= month <= 12) or not (1 <= day <= calendar.monthrange(year, month)[1]):
         return None
     return f"{year:04d}-{month:02d}-{day:02d}"
-
-
-def _short_title(text: str, limit: int = 40) -> str:
-    """Return a day item's first clause as its title (at most ``limit`` characters)."""
-    text = text.strip()
-    clause = re.split(r"[。；！？]", text, maxsplit=1)[0]
-    if len(clause) > limit:
-        comma = re.split(r"[，,]", clause, maxsplit=1)[0]
-        clause = comma if 6 <= len(comma) <= limit else clause[:limit]
-    return clause
 
 
 def _finish_paragraphs(raw: _Raw) -> list[str]:
@@ -1084,19 +1091,76 @@ def _front_matter_facts(front: list[Line]) -> tuple[str, int | None]:
     return title, int(m.group(2)) - 1 if m else None
 
 
+# 类目 every 年鉴 prints under these names. Without a 目录 they, any 类目 printed down
+# the page (区/情/概/况), a markdown text's top headings and a heading standing over a
+# 分目 or a 综述 open the categories.
+_CONVENTIONAL = {"特载", "专记", "大事记", "附录", "索引"}
+
+
+def _body_categories(lines: list[Line]) -> tuple[int, list[TocItem]]:
+    """Return where the body starts and its 类目 headings, for a yearbook without a 目录."""
+    texts = [ln.text.strip() for ln in lines]
+    marked = [headings.markdown(t) for t in texts]
+    top = min((h.rank for h in marked if h), default=None)
+    items: list[TocItem] = []
+    i = 0
+    while i < len(texts):
+        vertical = headings.vertical_heading(texts, i)
+        if vertical:
+            title, last = vertical
+        elif marked[i] and marked[i].rank == top:
+            title, last = _tidy(marked[i].title), i
+        elif _key(texts[i]) in _CONVENTIONAL or (top is None and _opens_category(texts, i)):
+            title, last = _tidy(texts[i]), i
+        else:
+            i += 1
+            continue
+        items.append(TocItem(title, title, None, lines[i], heading=True))
+        i = last + 1
+    start = next((n for n, ln in enumerate(lines) if items and ln is items[0].line), len(lines))
+    return start, items
+
+
+def _opens_category(texts: list[str], i: int) -> bool:
+    """A 类目 printed across the page: a short heading over its 综述, or over a 分目 heading
+    whose first line is a 【条目】 (a 分目 itself stands right over its 【条目】)."""
+    if not _heading_like(texts[i]) or len(_key(texts[i])) > 10 or texts[i].startswith("【"):
+        return False
+    following = [j for j in range(i + 1, min(len(texts), i + 8)) if texts[j]][:2]
+    if not following:
+        return False
+    first = texts[following[0]]
+    if _key(first) in _OVERVIEW:
+        return True
+    return (
+        len(following) == 2
+        and _heading_like(first)
+        and not first.startswith("【")
+        and texts[following[1]].startswith("【")
+    )
+
+
 def parse(sources: list[Source], *, year_covered: int | None = None) -> Document:
     """Return the Document of a yearbook given its files in reading order.
 
     ``year_covered`` dates the 大事记 when the front matter does not name the year.
+    Without a 目录, the 类目 are the body's own headings (see ``_body_categories``).
     """
     if not sources:
         raise LoaderError("no files given")
     lines = [ln for source in sources for ln in source.lines()]
     try:
         start, end = _toc_bounds(lines)
+        front = lines[:start]
     except LoaderError:
-        raise LoaderError("no 目录 (table of contents) found", file=sources[0].name) from None
-    title, year = _front_matter_facts(lines[:start])
+        start = None
+        end, toc_items = _body_categories(lines)
+        if not toc_items:
+            raise LoaderError(
+                "no 目录 (table of contents) found, and no 类目 headings in the body", file=sources[0].name
+            ) from None
+        front, end = lines[:end], end - 1
+    title, year = _front_matter_facts(front)
     year = year or year_covered
     doc = Document(kind="yearbook", title=title)
     if year is None:
@@ -1104,13 +1168,20 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
             "the year the volume records was not found; 大事记 items are left undated", file=sources[0].name
         )
 
-    items = _read_toc(lines[start + 1 : end + 1], doc.warnings)
+    if start is not None:
+        items = _read_toc(lines[start + 1 : end + 1], doc.warnings)
+    else:
+        items = toc_items
+        doc.warn("no 目录: the 类目 are the body's own headings", file=sources[0].name)
     cats = _categories(items, doc.warnings)
     if not cats:
         raise LoaderError("the 目录 lists no 类目", file=lines[start].file, line=lines[start].number)
     for cat in cats:
         cat.section = Section(cat.title, 1, None, digitized=False)
-    body = _Body(lines[end + 1 :], cats, year, doc)
+    # Furniture only after the 目录: a TOC's page numbers are not page furniture.
+    clean_from = end + 1 if start is not None else 0
+    cleaned = furniture.clean(lines[clean_from:], doc.warn)
+    body = _Body(cleaned.lines[end + 1 - clean_from :], cats, year, doc)
     body.run()
 
     for cat in cats:
@@ -1123,13 +1194,21 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
 
     for entry in (e for cat in cats for s in cat.section.walk() for e in s.entries):
         entry.paragraphs = _finish_paragraphs(body.raw[id(entry)])
-        if entry.kind == EntryKind.CHRONICLE and entry.paragraphs:
-            # Titled from the re-joined text: a page break can cut the first clause.
-            entry.title = _short_title(_ITEM_PREFIX.sub("", entry.paragraphs[0]))
     for cat in cats:
         _settle_kinds(cat, body)
     doc.sections = [cat.section for cat in cats]
+    _printed_pages(doc, cleaned)
     return doc
+
+
+def _printed_pages(doc: Document, cleaned: furniture.Cleaned) -> None:
+    """Give entries and sections without a TOC page the page printed over their first line."""
+    for section in doc.walk():
+        if section.page is None and section.line is not None:
+            section.page = cleaned.pages.get((section.source_file, section.line))
+        for entry in section.entries:
+            if entry.page is None:
+                entry.page = cleaned.pages.get((entry.source_file, entry.line_start))
 
 
 def _settle_kinds(cat: _Category, body: _Body):

@@ -57,9 +57,19 @@ def manage(env: dict, *args: str) -> None:
     )
 
 
+EDITOR_SCRIPT = """
+from django.contrib.auth.models import Group, User
+user = User.objects.create_user({username!r}, password={password!r}, is_staff=True)
+user.groups.add(Group.objects.get(name="编辑"))
+"""
+
+
 @contextlib.contextmanager
-def archive_server(data_dir: Path):
-    """Prepare a data dir like `bin/serve`, start gunicorn on a free port, yield its base URL."""
+def archive_server(data_dir: Path, editor: tuple[str, str] | None = None):
+    """Prepare a data dir like `bin/serve`, start gunicorn on a free port, yield its base URL.
+
+    ``editor``: (user name, password) of an account to make in the 编辑 group.
+    """
     port = free_port()
     env = server_env(data_dir, port)
     # Static files and the database are independent: collect the one while loading the other.
@@ -72,6 +82,8 @@ def archive_server(data_dir: Path):
     )
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "load_corpus", "-v", "0")
+    if editor:
+        manage(env, "shell", "-c", EDITOR_SCRIPT.format(username=editor[0], password=editor[1]))
     _, errors = collect.communicate(timeout=300)
     if collect.returncode:
         raise RuntimeError(f"collectstatic failed:\n{errors.decode(errors='replace')}")

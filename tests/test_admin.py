@@ -2,19 +2,27 @@
 
 import datetime
 import json
+import re
+from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.models import User
+from django.db.models import Sum
 from django.test import Client
 from django.utils import timezone
 
-from gazetteer.models import Appointment, Entry, LoginFailure, Organisation, Person, Section, Volume
+from gazetteer import store
+from gazetteer.models import Appointment, Entry, Organisation, Person, Section, Volume
 from gazetteer.search import indexing
 from gazetteer.search.service import search
+from loaders import parse_sources
 from tests.conftest import EDITOR_PASSWORD
+from tests.loaders.sources import cut
 from tests.test_editing import assert_book_order_is_consistent
 
 YEARBOOK = "weidu-yearbook-2021"
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 PASSWORD = EDITOR_PASSWORD
 
 
@@ -71,27 +79,45 @@ def test_an_editor_signs_in_through_the_login_form(client, editor):
 
 
 def test_repeated_wrong_passwords_lock_the_account_even_for_the_right_one(client, editor):
-    for _ in range(5):
+    for _ in range(4):
         response = client.post("/admin/login/", {"username": "bianji", "password": "guess"})
         assert response.status_code == 200
         assert "请输入一个正确的" in response.content.decode()  # Django's own "wrong password" message
-    assert LoginFailure.objects.filter(username="bianji").count() == 5
+    # The fifth wrong password is checked, counted, and answered with the lockout.
+    assert client.post("/admin/login/", {"username": "bianji", "password": "guess"}).status_code == 429
+    assert AccessAttempt.objects.filter(username="bianji").aggregate(n=Sum("failures_since_start"))["n"] == 5
     response = client.post("/admin/login/", {"username": "bianji", "password": PASSWORD})
-    assert response.status_code == 200
+    assert response.status_code == 429
     assert "登录失败次数过多，请 15 分钟后再试。" in response.content.decode()
     assert "_auth_user_id" not in client.session
-    # Another account is not locked by this one's failures.
+    # Another account, from another address, is not locked by this one's failures.
     User.objects.create_user("other", password=PASSWORD, is_staff=True)
-    assert Client().post("/admin/login/", {"username": "other", "password": PASSWORD}).status_code == 302
+    assert Client(REMOTE_ADDR="10.0.0.2").post("/admin/login/", {"username": "other", "password": PASSWORD}).status_code == 302
     # Once the window has passed, the right password works again.
-    LoginFailure.objects.update(at=timezone.now() - datetime.timedelta(minutes=16))
+    AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(minutes=16))
     assert client.post("/admin/login/", {"username": "bianji", "password": PASSWORD}).status_code == 302
 
 
-def test_many_failures_from_one_address_lock_it_for_every_name(client, editor):
-    LoginFailure.objects.bulk_create(LoginFailure(username=f"u{i}", address="127.0.0.1") for i in range(25))
-    response = client.post("/admin/login/", {"username": "bianji", "password": PASSWORD})
-    assert "登录失败次数过多" in response.content.decode()
+def test_failures_behind_the_proxy_count_against_the_client_not_the_proxy(editor):
+    # nginx on 127.0.0.1 (a trusted proxy by default) names the client in X-Forwarded-For.
+    attacker = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    for i in range(5):
+        attacker.post("/admin/login/", {"username": f"made-up-{i}", "password": "guess"})
+    assert attacker.post("/admin/login/", {"username": "bianji", "password": PASSWORD}).status_code == 429
+    colleague = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.10")
+    assert colleague.post("/admin/login/", {"username": "bianji", "password": PASSWORD}).status_code == 302
+
+
+def test_a_client_that_is_not_a_trusted_proxy_cannot_choose_its_address(editor):
+    for i in range(5):
+        Client(REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR=f"192.0.2.{i}").post(
+            "/admin/login/", {"username": f"made-up-{i}", "password": "guess"}
+        )
+    assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"198.51.100.7"}
+    response = Client(REMOTE_ADDR="198.51.100.7", HTTP_X_FORWARDED_FOR="192.0.2.99").post(
+        "/admin/login/", {"username": "bianji", "password": PASSWORD}
+    )
+    assert response.status_code == 429
 
 
 # --- permissions -------------------------------------------------------------------
@@ -158,6 +184,21 @@ def test_the_change_form_shows_the_source_lines_beside_the_text(ed):
     assert "<tr><th>999</th><td>与区机关事务管理局（中心）对接" in page
     assert "<tr><th>993</th><td>【新冠肺炎疫情应急科普】" in page
     assert "拆分" in page and "与下一条合并" in page
+
+
+def test_the_change_form_of_an_entry_running_into_the_next_file_shows_both_files(ed):
+    sources = cut(CORPUS / "weidu-14th-five-year-plan.txt", 757)
+    meta = store.VolumeMeta(slug="test-cut-plan", title="切分的规划", kind="plan", region="测试区", year=2021)
+    files = [store.StoredFile(s.name, str(i) * 64, "utf-8", s.text) for i, s in enumerate(sources)]
+    store.store_document(parse_sources(sources, "plan"), meta, files)
+    green = entry("第三节 持续推进绿色低碳循环发展", slug="test-cut-plan")
+    page = ed.get(f"/admin/gazetteer/entry/{green.pk}/change/").content.decode()
+    excerpt = page[page.index('class="source-lines"') :]
+    assert excerpt.index("<p>weidu-14th-five-year-plan-a.txt</p>") < excerpt.index("<tr><th>756</th><td>第三节  持续推进绿色低碳循环发展")
+    assert excerpt.index("<p>weidu-14th-five-year-plan-b.txt</p>") < excerpt.index("<tr><th>3</th><td>健全绿色发展政策体系。")
+    assert "<tr><th>4</th>" not in excerpt[: excerpt.index("</div>")]
+    listing = ed.get("/admin/gazetteer/entry/", {"volume__id__exact": green.volume_id}).content.decode()
+    assert "weidu-14th-five-year-plan-a.txt:756—weidu-14th-five-year-plan-b.txt:3" in listing
 
 
 def test_editing_an_entry_is_recorded_with_a_diff_and_can_be_reverted(ed, editor, index_restored):
@@ -418,3 +459,16 @@ def test_deleted_entries_are_listed_and_restored_through_the_admin(ed, index_res
     assert response.status_code == 302 and response["Location"] == f"/admin/gazetteer/entry/{target.pk}/change/"
     assert Entry.objects.get(pk=target.pk).captions.count() == 1
     assert "没有已删除的条目" in ed.get("/admin/gazetteer/entry/deleted/").content.decode()
+
+
+def test_an_editor_sets_a_dates_precision_and_the_printed_date(ed, index_restored):
+    item = Entry.objects.chronicle().filter(volume__slug=YEARBOOK).order_by("position").first()
+    url = f"/admin/gazetteer/entry/{item.pk}/change/"
+    data = form_data(ed.get(url))
+    data.update(date="2020-03-01", date_end="2020-03-31", date_precision="month", date_printed="庚子年二月", lunar="on")
+    response = ed.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    item.refresh_from_db()
+    assert (item.date_precision, item.date_printed, item.lunar) == ("month", "庚子年二月", True)
+    kicker = re.search(r'<p class="kicker">(.*?)</p>', Client().get(item.get_absolute_url()).content.decode(), re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", kicker) == f"大事记 · 2020年3月（原书：庚子年二月）农历 · 原书第 {item.page} 页"

@@ -1,8 +1,14 @@
+from pathlib import Path
+
 import pytest
 
 from gazetteer import store
-from gazetteer.models import Entry, Person
+from gazetteer.models import Entry, Person, Section
+from loaders import parse_sources
 from tests.factories import small_document
+from tests.loaders.sources import cut
+
+CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
 
 @pytest.fixture
@@ -34,7 +40,7 @@ def test_volume_detail_nests_sections_and_entries(client, volume):
     chronicle = data["sections"][1]
     assert chronicle["entries"] == []
     month = chronicle["children"][0]
-    assert set(month) == {"id", "title", "level", "page", "digitized", "entries", "children"}
+    assert set(month) == {"id", "title", "alt_titles", "level", "page", "digitized", "entries", "children"}
     assert (month["title"], month["level"], month["page"], month["digitized"]) == ("1月", 2, 35, True)
     assert month["entries"][0] | {"id": 0} == {"id": 0, "title": "举行春节团拜会", "kind": "chronicle", "date": "2020-01-02"}
     assert data["sections"][3]["digitized"] is False
@@ -90,3 +96,51 @@ def test_bad_people_parameters_are_json_400s(client, db, params):
 
 def test_the_api_is_read_only(client, volume):
     assert client.post("/api/volumes").status_code == 405
+
+
+def test_entries_show_their_kicker_notes_and_toc_spelling(client, db):
+    # From the sample corpus as loaded: newspaper line 5, plan line 758, yearbook part 2 line 1155.
+    article = Entry.objects.get(volume__slug="weidu-newspaper-2022-12", position=0)
+    data = client.get(f"/api/entries/{article.pk}").json()
+    assert (data["kicker"], data["title"], data["subtitle"]) == (
+        "认真学习贯彻党的二十大精神",
+        "中国共产党许昌市魏都区第十五届委员会第三次全体会议举行",
+        "高质量建设城乡融合共同富裕先行试验区 全面开创社会主义现代化魏都建设新局面",
+    )
+    assert (data["notes"], data["alt_titles"]) == ([], [])
+    green = Entry.objects.get(volume__slug="weidu-14th-five-year-plan", title="第三节 持续推进绿色低碳循环发展")
+    assert client.get(f"/api/entries/{green.pk}").json()["notes"] == ["EOD模式，就是以生态为导向的发展模式。"]
+    speech = Entry.objects.filter(volume__slug="weidu-yearbook-2021", kind="speech").first()
+    assert client.get(f"/api/entries/{speech.pk}").json()["notes"] == ["根据录音整理"]
+    brigade = Entry.objects.get(volume__slug="weidu-yearbook-2021", title="推进队伍政治建设")
+    assert client.get(f"/api/entries/{brigade.pk}").json()["alt_titles"] == ["推进队伍政治教育建设"]
+
+
+def test_sections_show_the_other_spelling_of_their_title(client, db):
+    data = client.get("/api/volumes/weidu-yearbook-2021").json()
+    party = data["sections"][6]
+    assert (party["title"], party["alt_titles"]) == ("中共魏都区委", ["中共魏都区区委"])
+    discipline = next(s for s in data["sections"][10]["children"] if s["title"] == "纪检监察")
+    assert discipline["alt_titles"] == ["纪监察"]
+    assert Section.objects.filter(volume__slug="weidu-yearbook-2021").exclude(alt_titles=[]).count() == 3
+
+
+def test_an_entry_running_into_the_next_file_names_both_files(client, db):
+    # The plan cut after line 757, inside 第三节 (line 756), stored as a volume of two files.
+    sources = cut(CORPUS / "weidu-14th-five-year-plan.txt", 757)
+    meta = store.VolumeMeta(slug="test-cut-plan", title="切分的规划", kind="plan", region="测试区", year=2021)
+    files = [store.StoredFile(s.name, str(i) * 64, "utf-8", s.text) for i, s in enumerate(sources)]
+    store.store_document(parse_sources(sources, "plan"), meta, files)
+    green = Entry.objects.get(volume__slug="test-cut-plan", title="第三节 持续推进绿色低碳循环发展")
+    assert client.get(f"/api/entries/{green.pk}").json()["source"] == {
+        "file": "weidu-14th-five-year-plan-a.txt",
+        "line_start": 756,
+        "line_end": 3,
+        "file_end": "weidu-14th-five-year-plan-b.txt",
+    }
+    after = Entry.objects.get(volume__slug="test-cut-plan", title="第四节 健全生态治理体系")
+    assert client.get(f"/api/entries/{after.pk}").json()["source"] == {
+        "file": "weidu-14th-five-year-plan-b.txt",
+        "line_start": 4,
+        "line_end": 7,
+    }

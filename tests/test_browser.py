@@ -19,6 +19,8 @@ import pytest
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, archive_server
 
 SCREENSHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
+IMPORT_TEXT = Path(__file__).resolve().parent / "data" / "import" / "lanxi-yearbook-2020.txt"
+EDITOR = ("import-editor", "a-long-editor-password-2")
 
 pytestmark = [
     pytest.mark.browser,
@@ -28,7 +30,7 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with archive_server(tmp_path_factory.mktemp("browser-data")) as base:
+    with archive_server(tmp_path_factory.mktemp("browser-data"), editor=EDITOR) as base:
         yield base
 
 
@@ -157,3 +159,58 @@ def test_static_files_are_served_compressed_and_cached_for_good(server):
     quoted = urllib.parse.quote("疫情防控")
     with urllib.request.urlopen(f"{server}/search/?q={quoted}", timeout=10) as response:
         assert response.status == 200
+
+
+def test_an_editor_imports_a_text_through_the_admin(server):
+    """Sign in, upload a small yearbook (the upload goes through the progress-bar script),
+    read the preview, confirm, land on the volume's load report; then read it on the site."""
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    errors, uploads = [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport={"width": 1200, "height": 800}, locale="zh-CN")
+        page = context.new_page()
+        page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+        page.on("request", lambda r: uploads.append(r.url) if r.url.endswith("/import/upload/") else None)
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+        try:
+            page.goto(server + "/admin/login/?next=/admin/gazetteer/volume/")
+            page.fill("#id_username", EDITOR[0])
+            page.fill("#id_password", EDITOR[1])
+            page.get_by_role("button", name="登录").click()
+            page.wait_for_url("**/admin/gazetteer/volume/")
+            page.get_by_role("link", name="导入文本").click()
+            page.wait_for_url("**/volume/import/")
+
+            page.set_input_files("#id_files", str(IMPORT_TEXT))
+            page.fill("#id_title", "兰溪年鉴（2020）")
+            page.fill("#id_region", "兰溪县")
+            page.fill("#id_year_covered", "2019")
+            page.get_by_role("button", name="上传并预览").click()
+            page.wait_for_selector("#confirm-form")
+            assert uploads == [server + "/admin/gazetteer/volume/import/upload/"]  # the script sent the files
+            summary = page.locator(".summary").inner_text()
+            assert "年鉴（自动识别：yearbook: 《…年鉴》 ×1, 编辑说明 ×1, 目录 ×1, 【条目】 ×2），4 个目录节点，18 个条目，12 条警告" in summary
+            assert page.locator(".first-entries").first.locator("tbody tr").first.inner_text().split("\t") == [
+                "全县春季植树活动启动", "2019年3月5日", "日", "lanxi-yearbook-2020.txt:26",
+            ]  # fmt: skip
+            page.screenshot(path=str(SCREENSHOTS / "7-import-preview.png"), full_page=True)
+
+            page.get_by_role("button", name="确认载入").click()
+            page.wait_for_url("**/load-report/")
+            assert "已载入《兰溪年鉴（2020）》：18 个条目，12 条警告。" in page.locator(".messagelist").inner_text()
+            assert page.locator("td.where a").count() == 12
+            page.locator("td.where a").first.click()
+            page.wait_for_url("**/source/0/?line=37#L37")
+            assert page.locator("tr.here").inner_text().split("\t") == ["37", "31日 兰溪县第1次防汛调度会议召开。"]
+            page.screenshot(path=str(SCREENSHOTS / "8-load-report-source.png"))
+
+            page.goto(server + "/volumes/lanxi-nianjian-2020/")
+            assert page.locator("h1").inner_text() == "兰溪年鉴（2020）"
+        finally:
+            context.close()
+            browser.close()
+    assert errors == []

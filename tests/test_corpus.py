@@ -110,6 +110,28 @@ def test_bylines_and_captions_are_attached_and_taken_out_of_the_text():
         assert f"{caption.text} {caption.credit}" not in caption.entry.text
 
 
+def test_the_audit_fixes_reach_the_stored_volumes():
+    # 556 bylines before part 2 line 897's inline （邵开放） signed the six 总工会 entries.
+    assert Entry.authors.through.objects.filter(entry__volume__slug=YEARBOOK).count() == 562
+    union = entries(YEARBOOK, section__title="魏都区总工会")
+    assert [[b.person.name for b in e.bylines.all()] for e in union] == [["邵开放"]] * 6
+    assert not entries(YEARBOOK, text__contains="（邵开放）").exists()
+    assert entries("weidu-newspaper-2022-12").first().kicker == "认真学习贯彻党的二十大精神"
+    assert [(e.title, e.notes) for e in Entry.objects.exclude(notes=[]).order_by("volume__slug", "position")] == [
+        ("第三节 持续推进绿色低碳循环发展", ["EOD模式，就是以生态为导向的发展模式。"]),
+        (
+            "第四节 创新投融资机制",
+            [
+                "ABS融资模式是以项目所属的资产为支撑的证券化融资方式，即以项目所拥有的资产为基础，"
+                "以项目资产可以带来的预期收益为保证，通过在资本市场发行债券来募集资金的一种项目融资方式。"
+            ],
+        ),
+        ("在全区领导干部会议上的讲话", ["根据录音整理"]),
+    ]
+    assert entries(YEARBOOK, title="推进队伍政治建设").get().alt_titles == ["推进队伍政治教育建设"]
+    assert not Entry.objects.exclude(source_file_end="").exists()
+
+
 def test_the_page_broken_paragraph_is_rejoined():
     assert entries(YEARBOOK, text__contains="抽调优秀年轻干部组建帮扶办，并组成了").count() == 1
 

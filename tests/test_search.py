@@ -77,6 +77,13 @@ def test_snippets_highlight_chinese_terms_as_escaped_html(new_entry):
     assert "<mark>红旗渠</mark>" in snippet
 
 
+def test_notes_and_the_tocs_spelling_of_a_title_are_searched():
+    # 证券化 is printed only in the plan's footnote on ABS (line 777).
+    assert titles("证券化") == ["第四节 创新投融资机制"]
+    # The TOC spells 【多措并举宣传“豫事办”】 as 多策并举宣传“豫事办”.
+    assert "多措并举宣传“豫事办”" in titles("多策并举")
+
+
 def test_a_quoted_phrase_matches_exactly_that_string():
     # Pitfall 2: jieba's tokenizer gives character offsets as positions, so no phrase matches.
     assert titles('"区委常委会第102次会议"') == ["区委常委会议纪要"]

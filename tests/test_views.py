@@ -5,13 +5,16 @@ import datetime
 import io
 import re
 from html import unescape
+from pathlib import Path
 
 import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from gazetteer import views
+from gazetteer import citations, store, views
 from gazetteer.models import Appointment, Caption, Entry, Organisation, Person, Section, Volume
+from loaders import parse_sources
+from tests.loaders.sources import cut
 
 YEARBOOK = "weidu-yearbook-2021"
 pytestmark = pytest.mark.django_db
@@ -325,8 +328,8 @@ def test_citations_of_speeches_articles_and_volumes_without_compiler():
 
 def test_citation_names_three_authors_then_deng(monkeypatch):
     entry = Entry.objects.get(title="区域位置")
-    monkeypatch.setattr(views, "entry_authors", lambda e: ["甲", "乙", "丙", "丁"])
-    assert views.citation(entry, "u", datetime.date(2026, 1, 1)).startswith(
+    monkeypatch.setattr(citations, "entry_authors", lambda e: ["甲", "乙", "丙", "丁"])
+    assert citations.citation(entry, "u", datetime.date(2026, 1, 1)).startswith(
         "甲, 乙, 丙, 等. 区域位置[M/OL]//"
     )
 
@@ -379,6 +382,38 @@ def test_entry_of_a_speech_links_its_speaker_and_a_plan_chapter_shows_tables(cli
     head = re.search(r"<thead>(.*?)</thead>", html, re.S).group(1)
     assert head.count("<tr>") == 2 and '<th scope="col">指标名称</th>' in head
     assert '<th scope="row">一、经济发展</th>' in html
+
+
+def test_entry_shows_the_kicker_above_the_title_and_the_notes_under_the_text(client):
+    article = Entry.objects.get(volume__slug="weidu-newspaper-2022-12", position=0)
+    html = client.get(article.get_absolute_url()).content.decode()
+    assert re.search(
+        r'<p class="entry-kicker">认真学习贯彻党的二十大精神</p>\s*<h1 id="entry-title">中国共产党许昌市魏都区第十五届委员会第三次全体会议举行</h1>',
+        html,
+    )
+    chapter = Entry.objects.get(title="第四节 创新投融资机制")
+    html = client.get(chapter.get_absolute_url()).content.decode()
+    notes = re.search(r'<section class="notes" aria-labelledby="notes-title">(.*?)</section>', html, re.S).group(1)
+    assert re.findall(r"<li>(.*?)</li>", notes) == [chapter.notes[0]]
+    assert notes.count("<h2") == 1 and ">注</h2>" in notes
+    assert html.index('<div class="text">') < html.index('class="notes"')
+    speech = Entry.objects.get(title="在全区领导干部会议上的讲话", speaker="李朝锋")
+    assert "注 根据录音整理" in text_of(client.get(speech.get_absolute_url()))
+    brigade = Entry.objects.get(title="推进队伍政治建设")
+    assert "异写标题 推进队伍政治教育建设" in text_of(client.get(brigade.get_absolute_url()))
+    assert 'class="notes"' not in client.get(brigade.get_absolute_url()).content.decode()
+
+
+def test_entry_running_into_the_next_file_names_both_files_in_its_source(client):
+    sources = cut(Path(__file__).resolve().parent.parent / "corpus" / "weidu-14th-five-year-plan.txt", 757)
+    meta = store.VolumeMeta(slug="test-cut-plan", title="切分的规划", kind="plan", region="测试区", year=2021)
+    files = [store.StoredFile(s.name, str(i) * 64, "utf-8", s.text) for i, s in enumerate(sources)]
+    store.store_document(parse_sources(sources, "plan"), meta, files)
+    green = Entry.objects.get(volume__slug="test-cut-plan", title="第三节 持续推进绿色低碳循环发展")
+    text = text_of(client.get(green.get_absolute_url()))
+    assert "源文件 weidu-14th-five-year-plan-a.txt 第 756 行—weidu-14th-five-year-plan-b.txt 第 3 行" in text
+    one_file = Entry.objects.get(volume__slug="test-cut-plan", title="第四节 健全生态治理体系")
+    assert "源文件 weidu-14th-five-year-plan-b.txt，第 4—7 行" in text_of(client.get(one_file.get_absolute_url()))
 
 
 def test_entry_queries_do_not_grow_with_mentions(client, django_assert_max_num_queries):
@@ -635,3 +670,121 @@ def test_organisations_index_and_page(client, django_assert_max_num_queries):
 
 def test_volume_kind_labels_cover_every_kind():
     assert set(views.DOCUMENT_TYPES) == set(Volume.Kind)
+
+
+# --- dates at their real precision -------------------------------------------------------
+
+
+@pytest.fixture
+def imprecise_chronicle():
+    """A 大事记 with one item of each precision, an era date, a lunar date and the year 20."""
+    volume = Volume.objects.create(slug="jingyuan-dashiji", title="泾源大事记", kind="chronicle", source_hash="x")
+    section = Section.objects.create(volume=volume, position=0, level=1, title="大事记")
+    items = [
+        ("1987-03-05", None, "day", "", False, "县城供水工程开工"),
+        ("1987-03-16", "1987-03-19", "day", "", False, "县人代会召开"),
+        ("1987-03-28", "1987-04-02", "day", "", False, "全县植树周"),
+        ("1987-03-11", "1987-03-20", "xun", "", False, "春耕备耕检查"),
+        ("1987-03-01", "1987-03-31", "month", "", False, "开展爱国卫生月活动"),
+        ("1987-03-01", "1987-05-31", "season", "", False, "春旱"),
+        ("1987-01-01", "1987-12-31", "year", "", False, "全县粮食总产创新高"),
+        ("1938-03-01", "1938-03-31", "month", "民国27年3月", False, "县城遭日机轰炸"),
+        ("1752-05-12", None, "day", "清乾隆十七年四月初一", True, "大水"),
+        ("0020-03-01", None, "day", "", False, "编辑录入的早期事件"),
+    ]
+    entries = {}
+    for position, (date, end, precision, printed, lunar, title) in enumerate(items):
+        entries[title] = Entry.objects.create(
+            volume=volume, section=section, position=position, kind="chronicle", title=title, text=title,
+            date=date, date_end=end, date_precision=precision, date_printed=printed, lunar=lunar,
+            source_file="jingyuan.txt", line_start=position + 1, line_end=position + 1,
+        )  # fmt: skip
+    return entries
+
+
+def timeline_items(response):
+    """Return (group heading, date label, title) for each item on a timeline page."""
+    html = response.content.decode()
+    items = []
+    for heading, body in re.findall(r"<h3 [^>]*>(.*?)</h3>\s*<ol>(.*?)</ol>", html, re.S):
+        for when, title in re.findall(r'<span class="when">(.*?)</span>\s*<div><a [^>]*>(.*?)</a>', body, re.S):
+            items.append((heading, re.sub(r"\s+", "", unescape(re.sub(r"<[^>]+>", "", when))), title))
+    return items
+
+
+def test_the_timeline_shows_each_item_at_its_precision(client, imprecise_chronicle):
+    response = client.get("/chronicle/", {"volume": "jingyuan-dashiji", "date_from": "1987-01-01"})
+    assert response.status_code == 200
+    assert timeline_items(response) == [
+        ("春季", "春", "春旱"),
+        ("3月", "是月", "开展爱国卫生月活动"),
+        ("3月", "5日", "县城供水工程开工"),
+        ("3月", "中旬", "春耕备耕检查"),
+        ("3月", "16—19日", "县人代会召开"),
+        ("3月", "28日—4月2日", "全县植树周"),
+        ("全年", "是年", "全县粮食总产创新高"),
+    ]
+    html = response.content.decode()
+    assert '<time datetime="1987-03">是月</time>' in html
+    assert '<time datetime="1987">是年</time>' in html
+    assert "1987-03-01" not in text_of(response)
+
+
+def test_the_timeline_shows_printed_era_dates_and_flags_lunar_ones(client, imprecise_chronicle):
+    response = client.get("/chronicle/", {"volume": "jingyuan-dashiji", "date_to": "1986-12-31"})
+    assert timeline_items(response) == [
+        ("3月", "1日", "编辑录入的早期事件"),
+        ("5月", "12日（原书：清乾隆十七年四月初一）农历", "大水"),
+        ("3月", "是月（原书：民国27年3月）", "县城遭日机轰炸"),
+    ]
+
+
+def test_the_timeline_answers_with_a_date_in_the_year_20(client, imprecise_chronicle):
+    # The year list once asked SQLite for one column per year from 20 to 2020: too many.
+    response = client.get("/chronicle/")
+    assert response.status_code == 200
+    years = re.search(r'<nav class="years"[^>]*>(.*?)</nav>', response.content.decode(), re.S).group(1)
+    assert re.findall(r">(\d+)年</a> <span class=\"meta\">(\d+)</span>", years) == [
+        ("20", "1"), ("1752", "1"), ("1938", "1"), ("1987", "7"), ("2020", "228"),
+    ]  # fmt: skip
+    assert "/chronicle/?date_from=0020-01-01&amp;date_to=0020-12-31" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "title, label",
+    [
+        ("县城供水工程开工", "1987年3月5日"),
+        ("县人代会召开", "1987年3月16—19日"),
+        ("全县植树周", "1987年3月28日—4月2日"),
+        ("春耕备耕检查", "1987年3月中旬"),
+        ("开展爱国卫生月活动", "1987年3月"),
+        ("春旱", "1987年春"),
+        ("全县粮食总产创新高", "1987年"),
+        ("县城遭日机轰炸", "1938年3月（原书：民国27年3月）"),
+        ("大水", "1752年5月12日（原书：清乾隆十七年四月初一）农历"),
+    ],
+)
+def test_the_entry_page_and_the_api_give_the_date_at_its_precision(client, imprecise_chronicle, title, label):
+    entry = imprecise_chronicle[title]
+    kicker = re.search(r'<p class="kicker">(.*?)</p>', client.get(entry.get_absolute_url()).content.decode(), re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", kicker) == f"大事记 · {label}"
+    data = client.get(f"/api/entries/{entry.pk}").json()
+    assert data["date_precision"] == entry.date_precision
+    assert data["date_printed"] == entry.date_printed
+    assert data["lunar"] is entry.lunar
+    assert data["date_label"] == label.replace("（原书：", "（").replace("）农历", "，农历）")
+
+
+def test_the_homes_latest_days_are_only_items_dated_to_the_day(client, imprecise_chronicle):
+    section = Section.objects.get(volume__slug="jingyuan-dashiji")
+    for position, (date, end, precision, title) in enumerate(
+        [("2021-01-01", "2021-01-31", "month", "一月份开展安全生产大检查"), ("2021-01-05", None, "day", "县城新区开工")], 100
+    ):
+        Entry.objects.create(
+            volume=section.volume, section=section, position=position, kind="chronicle", title=title, text=title,
+            date=date, date_end=end, date_precision=precision, source_file="jingyuan.txt", line_start=1, line_end=1,
+        )  # fmt: skip
+    html = client.get("/").content.decode()
+    days = re.findall(r'<h3><time datetime="([\d-]+)">', html)
+    assert days[0] == "2021-01-05" and "2021-01-01" not in days
+    assert "县城新区开工" in html and "一月份开展安全生产大检查" not in html

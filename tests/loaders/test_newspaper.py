@@ -9,6 +9,8 @@ from loaders.document import Caption, EntryKind
 from loaders.newspaper import parse
 from loaders.text import read_source, source_from_text
 
+from .sources import cut
+
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 FILE = "weidu-newspaper-2022-12.txt"
 
@@ -194,3 +196,16 @@ def test_a_credit_on_its_own_line_with_two_photographers():
     assert article.captions == [Caption("社区干部上门服务。", "许廷合、侯聪", 7)]
     assert article.paragraphs == ["正文第一段。", "正文第二段。"]
     assert article.authors == ["许廷合"]
+
+
+def test_an_article_cut_between_two_files_names_the_file_of_its_last_line():
+    # The page cut after line 11, in the first article (lines 5–33).
+    first, second, *_ = parse(cut(CORPUS / FILE, 11)).entries()
+    assert (first.source_file, first.line_start, first.source_file_end, first.line_end) == (
+        "weidu-newspaper-2022-12-a.txt",
+        5,
+        "weidu-newspaper-2022-12-b.txt",
+        22,
+    )
+    assert first.kicker == "认真学习贯彻党的二十大精神"
+    assert (second.source_file, second.line_start, second.source_file_end) == ("weidu-newspaper-2022-12-b.txt", 24, "")

@@ -11,6 +11,8 @@ from loaders.document import EntryKind
 from loaders.plan import parse
 from loaders.text import Source, source_from_text
 
+from .sources import cut
+
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 FILE = "weidu-14th-five-year-plan.txt"
 EXCERPT = Path(__file__).resolve().parents[1] / "data" / "other" / "plan-table-excerpt.txt"
@@ -144,11 +146,20 @@ def test_no_bookmark_or_footnote_mark_anywhere(document):
     assert "_Toc" not in dumped and "_Hlk" not in dumped
 
 
-def test_a_footnote_becomes_a_paragraph_after_its_own(document):
-    entry = next(e for e in document.entries() if e.title == "第四节 创新投融资机制")
-    at = next(i for i, p in enumerate(entry.paragraphs) if p.startswith("强化直接融资能力"))
-    assert "通过包装发行ABS项目收益债进行直接融资" in entry.paragraphs[at]
-    assert entry.paragraphs[at + 1].startswith("ABS融资模式是以项目所属的资产为支撑的证券化融资方式")
+def test_footnotes_become_notes_of_the_entry_they_annotate(document):
+    # Plan lines 758 and 777 end with the footnote the export left there: [0:  EOD模式…]
+    green = next(e for e in document.entries() if e.title == "第三节 持续推进绿色低碳循环发展")
+    funding = next(e for e in document.entries() if e.title == "第四节 创新投融资机制")
+    assert green.notes == ["EOD模式，就是以生态为导向的发展模式。"]
+    assert funding.notes == [
+        "ABS融资模式是以项目所属的资产为支撑的证券化融资方式，即以项目所拥有的资产为基础，"
+        "以项目资产可以带来的预期收益为保证，通过在资本市场发行债券来募集资金的一种项目融资方式。"
+    ]
+    assert funding.paragraphs[-1].startswith("强化直接融资能力")
+    assert funding.paragraphs[-1].endswith("助力魏都区产业快速发展。")
+    assert green.paragraphs[1].endswith("推动新能源汽车应用规模化和公交车、出租车、物流车电动化。")
+    assert [e.title for e in document.entries() if e.notes] == [green.title, funding.title]
+    assert not any("模式，就是以生态为导向" in p or p.startswith("ABS融资模式") for e in document.entries() for p in e.paragraphs)
 
 
 def test_two_tables_attached_to_the_entries_they_stand_in(tables):
@@ -265,3 +276,17 @@ def test_text_before_any_heading_is_kept_untitled():
         ("（标题缺失）", [("（标题缺失）", True)]),
         ("第一章 总则", [("第一节 指导思想", False)]),
     ]
+
+
+def test_a_section_cut_between_two_files_names_the_file_of_its_last_line():
+    # Cut after line 757: 第三节 (line 756) goes on into the second file, footnote and all.
+    entries = list(parse(cut(CORPUS / FILE, 757)).entries())
+    green = next(e for e in entries if e.title == "第三节 持续推进绿色低碳循环发展")
+    assert (green.source_file, green.line_start, green.source_file_end, green.line_end) == (
+        "weidu-14th-five-year-plan-a.txt",
+        756,
+        "weidu-14th-five-year-plan-b.txt",
+        3,
+    )
+    assert green.notes == ["EOD模式，就是以生态为导向的发展模式。"]
+    assert [e.title for e in entries if e.source_file_end] == [green.title]

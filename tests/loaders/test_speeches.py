@@ -9,6 +9,8 @@ from loaders.document import EntryKind
 from loaders.speeches import UNTITLED, parse
 from loaders.text import source_from_text
 
+from .sources import cut
+
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 FILE = "changge-speeches-2020-2021.txt"
 DATA = Path(__file__).resolve().parents[1] / "data" / "other"
@@ -120,7 +122,7 @@ def test_a_title_over_two_lines_and_a_date_with_a_note():
         "李朝锋",
         "区长",
     )
-    assert (speech.date, speech.subtitle) == ("2020-04-29", "根据录音整理")
+    assert (speech.date, speech.subtitle, speech.notes) == ("2020-04-29", "", ["根据录音整理"])
     assert (speech.line_start, speech.line_end) == (3, 13)
     assert speech.paragraphs == ["同志们:", "今年以来，全区上下"]
 
@@ -152,3 +154,75 @@ def test_a_file_without_speeches_is_refused_with_what_was_expected(other):
 def test_a_speaker_line_without_a_date_is_not_a_speech():
     with pytest.raises(LoaderError, match="no speech found"):
         parse([source_from_text("x.txt", "讲话\n\n市委书记 尹俊营\n\n同志们：\n")])
+
+
+def test_a_speech_cut_between_two_files_names_the_file_of_its_last_line():
+    # The volume cut after line 60: the opening speech (lines 3–115) ends on line 55 of
+    # the second file.
+    entries = list(parse(cut(CORPUS / FILE, 60)).entries())
+    assert [(e.source_file, e.line_start, e.source_file_end, e.line_end) for e in entries] == [
+        ("changge-speeches-2020-2021-a.txt", 3, "changge-speeches-2020-2021-b.txt", 55),
+        ("changge-speeches-2020-2021-b.txt", 57, "", 253),
+        ("changge-speeches-2020-2021-b.txt", 255, "", 335),
+        ("changge-speeches-2020-2021-b.txt", 337, "", 423),
+        ("changge-speeches-2020-2021-b.txt", 425, "", 457),
+    ]
+
+
+def test_a_speech_in_one_file_names_no_second_file(speeches):
+    assert [e.source_file_end for e in speeches] == [""] * 5
+
+
+# -- work reports in the three layouts provincial and county governments publish --------
+
+REPORTS = Path(__file__).resolve().parents[1] / "data" / "speeches"
+
+
+@pytest.mark.parametrize(
+    ("name", "speaker", "speaker_title", "date", "subtitle", "first", "paragraphs"),
+    [
+        ("report-dash-date.txt", "林青山", "县长", "2024-01-09", "2024年1月9日在青石县第十八届人民代表大会第三次会议上", 1, 11),
+        (
+            "report-merged-sentence.txt",
+            "林青山",
+            "青石县人民政府县长",
+            "2024-01-10",
+            "2024年1月10日在青石县第十八届人民代表大会第三次会议上",
+            1,
+            9,
+        ),
+        ("report-plain-date.txt", "林青山", "青石县县长", "2024-01-11", "2024年1月11日在青石县第十八届人民代表大会第三次会议上", 1, 10),
+    ],
+)
+def test_work_reports_in_each_layout_give_speaker_and_date(
+    name, speaker, speaker_title, date, subtitle, first, paragraphs
+):
+    (report,) = parse_files([REPORTS / name], "speeches").entries()
+    assert (report.title, report.speaker, report.speaker_title, report.date, report.subtitle) == (
+        "2024年青石县政府工作报告",
+        speaker,
+        speaker_title,
+        date,
+        subtitle,
+    )
+    assert (report.line_start, len(report.paragraphs)) == (first, paragraphs)
+    assert report.paragraphs[0] == "各位代表："
+    assert not any(p.startswith("来源") for p in report.paragraphs)
+
+
+def test_a_bullet_line_starting_with_a_dash_stays_text():
+    (report,) = parse_files([REPORTS / "report-dash-date.txt"], "speeches").entries()
+    assert "——发展质量稳步提升。地区生产总值增长6.1%。" in report.paragraphs
+
+
+def test_a_speech_running_into_the_next_file_names_that_file():
+    first = source_from_text("a.txt", "政府工作报告\n2021年7月17日在县人大会议上\n县长 林青山\n各位代表：\n")
+    second = source_from_text("b.txt", "现在，我代表县人民政府报告工作。\n")
+    (report,) = parse([first, second]).entries()
+    assert (report.source_file, report.line_start, report.source_file_end, report.line_end) == ("a.txt", 1, "b.txt", 1)
+
+
+def test_a_merged_occasion_line_without_the_verb_still_names_the_speaker():
+    text = "政府工作报告\n2024年1月10日在县第十八届人民代表大会第三次会议上 县人民政府县长 林青山\n各位代表：\n现在，我代表县人民政府报告工作。\n"
+    (report,) = parse([source_from_text("r.txt", text)]).entries()
+    assert (report.speaker, report.speaker_title, report.date) == ("林青山", "县人民政府县长", "2024-01-10")

@@ -8,8 +8,10 @@ import pytest
 
 from loaders import LoaderError, parse_files, yearbook
 from loaders.document import Caption, EntryKind
-from loaders.text import source_from_text
+from loaders.text import read_source, source_from_text
 from loaders.yearbook import parse
+
+from .sources import cut
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
 FILES = [CORPUS / "weidu-yearbook-2021.part1.txt", CORPUS / "weidu-yearbook-2021.part2.txt"]
@@ -175,6 +177,67 @@ def test_a_file_without_a_toc_is_refused_with_its_name():
         parse([source_from_text("notes.txt", "编辑说明\n\n一、本卷记载内容。\n")])
     assert error.value.file == "notes.txt"
     assert "no 目录 (table of contents) found" in str(error.value)
+
+
+def test_without_a_toc_the_categories_are_the_bodys_own_headings():
+    doc = parse_files([DATA / "shiqiao-yearbook-no-toc.txt"], "yearbook")
+    assert doc.title == "石桥年鉴（2021）"
+    assert [tree(s) for s in doc.sections] == [
+        ("特载", 1, 1, True, []),
+        ("大事记", 1, 5, True, [("1月", 2, 5, True, []), ("2月", 2, 5, True, [])]),
+        ("区情概况", 1, 9, True, []),
+        ("综合经济", 1, 12, True, [("发展改革", 2, 12, True, []), ("统计工作", 2, 12, True, [])]),
+    ]
+    assert [str(w) for w in doc.warnings] == ["shiqiao-yearbook-no-toc.txt — no 目录: the 类目 are the body's own headings"]
+    (speech,) = doc.sections[0].entries
+    assert (speech.title, speech.speaker, speech.date, speech.page) == ("在全区经济工作会议上的讲话", "刘建华", "2020-12-30", 1)
+    items = [(e.date, e.date_end, e.title) for m in doc.sections[1].children for e in m.entries]
+    assert items == [
+        ("2020-01-03", None, "石桥区召开全区经济工作会议"),
+        ("2020-01-03", None, "区委召开常委会议，研究部署春节期间工作"),
+        ("2020-02-10", "2020-02-12", "区人大常委会组织代表视察复工复产"),
+    ]
+    economy = doc.sections[3]
+    assert [(e.title, e.page, e.authors) for s in economy.children for e in s.entries] == [
+        ("概况", 12, ["王刚"]),
+        ("项目建设", 12, ["王刚"]),
+        ("概况", 12, ["李娜"]),
+    ]
+    # The flipbook's page lines are not text of any entry.
+    assert not any(p.startswith("P.") for e in doc.entries() for p in e.paragraphs)
+
+
+def test_without_a_toc_a_category_printed_across_stands_over_its_fenmu_or_overview():
+    text = (
+        "特载\n\n在全区大会上的讲话\n\n区委书记 刘建华\n\n（2020年12月30日）\n\n同志们：\n\n"
+        "中共石桥区委\n\n综述\n\n2020年，区委团结带领全区人民攻坚克难。\n\n"
+        "组织工作\n\n【概况】 2020年，区委组织部坚持党要管党。\n\n"
+        "综合经济\n\n发展改革\n\n【概况】 2020年，区发展改革委围绕中心。\n\n"
+        "统计工作\n\n【概况】 2020年，区统计局完成普查工作。\n"
+    )
+    doc = parse([source_from_text("y.txt", text)], year_covered=2020)
+    assert [(s.level, s.title, [e.title for e in s.entries]) for s in doc.walk()] == [
+        (1, "特载", ["在全区大会上的讲话"]),
+        (1, "中共石桥区委", ["综述"]),
+        (2, "组织工作", ["概况"]),
+        (1, "综合经济", []),
+        (2, "发展改革", ["概况"]),
+        (2, "统计工作", ["概况"]),
+    ]
+
+
+def test_without_a_toc_conventional_and_markdown_categories_open_the_body():
+    text = "# 特载\n\n在全县大会上的讲话\n\n县长 王大明\n\n（2020年1月5日）\n\n同志们：\n\n# 概况\n\n【位置】 县境在省西部。\n"
+    doc = parse([source_from_text("md.txt", text)], year_covered=2019)
+    assert [(s.title, [e.title for e in s.entries]) for s in doc.sections] == [
+        ("特载", ["在全县大会上的讲话"]),
+        ("概况", ["位置"]),
+    ]
+    plain = "前言\n\n大事记\n\n1月\n\n3日 县委召开全会。\n"
+    doc = parse([source_from_text("p.txt", plain)], year_covered=2019)
+    assert [(s.title, [(e.date, e.title) for c in s.children for e in c.entries]) for s in doc.sections] == [
+        ("大事记", [("2019-01-03", "县委召开全会")])
+    ]
 
 
 # -- 特载 ---------------------------------------------------------------------------
@@ -899,3 +962,111 @@ def test_a_title_left_without_its_page_at_the_end_of_a_toc_block_is_kept_without
     items = yearbook._read_toc(source_from_text("t.txt", toc).lines()[2:], [])
     assert [(i.title, i.page) for i in items][-2:] == [("基层党建", 93), ("名", None)]
     assert all(isinstance(i.line.number, int) for i in items)
+
+
+# -- the audit's defects (issue 10, point 7) and citations across files (point 5) ----------
+
+
+def test_an_inline_byline_signs_the_entries_of_its_section(volume):
+    # part 2 line 897 ends 【疫情防控】 with …主题书画摄影活动。（邵开放）
+    union = next(s for s in volume.walk() if s.title == "魏都区总工会")
+    assert [(e.title, e.authors) for e in union.entries] == [
+        (title, ["邵开放"]) for title in ["概况", "思想建设", "组织建设", "素质提升", "职工帮扶", "疫情防控"]
+    ]
+    last = union.entries[-1]
+    assert last.paragraphs[-1].endswith("共同发起“‘艺’起行动，健康你·我·他”主题书画摄影活动。")
+    assert not any("邵开放" in p for e in volume.entries() for p in e.paragraphs)
+
+
+UNION = """群众团体
+
+魏都区总工会\t(156)
+概况\t(156)
+疫情防控\t(157)
+共青团魏都区委\t(157)
+概况\t(157)
+
+
+
+群
+众
+团
+体
+
+魏都区总工会
+
+【概况】 2020年，区总工会坚持围绕中心，服务大局。
+
+【疫情防控】 强化防疫阻击，推进安全健康。与区文学艺术界联合会共同发起“‘艺’起行动，健康你·我·他”主题书画摄影活动。（邵开放）
+
+共青团魏都区委
+
+【概况】 2020年，团区委围绕中心开展工作。（节选）
+"""
+
+
+def test_an_inline_byline_is_told_from_an_editorial_mark():
+    doc = parse_text(UNION)
+    assert [(e.title, e.authors, e.paragraphs) for e in doc.entries()] == [
+        ("概况", ["邵开放"], ["2020年，区总工会坚持围绕中心，服务大局。"]),
+        (
+            "疫情防控",
+            ["邵开放"],
+            ["强化防疫阻击，推进安全健康。与区文学艺术界联合会共同发起“‘艺’起行动，健康你·我·他”主题书画摄影活动。"],
+        ),
+        ("概况", [], ["2020年，团区委围绕中心开展工作。（节选）"]),
+    ]
+
+
+def test_the_note_on_a_speech_date_line_is_kept(volume):
+    # part 1 line 1115: (2020年4月29日,根据录音整理)
+    first, *others = volume.sections[0].entries
+    assert (first.date, first.notes, first.subtitle) == ("2020-04-29", ["根据录音整理"], "")
+    assert [e.notes for e in others] == [[], [], []]
+
+
+def test_toc_and_body_spellings_that_differ_are_both_kept(volume):
+    # an 【】 条目 is titled as the body prints it; the TOC's spelling is its alternative
+    assert [(e.title, e.alt_titles, e.line_start) for e in volume.entries() if e.alt_titles and e.kind == "entry"] == [
+        ("公务用车管理", ["公务车管理"], 594),
+        ("多措并举宣传“豫事办”", ["多策并举宣传“豫事办”"], 659),
+        ("推进队伍政治建设", ["推进队伍政治教育建设"], 1155),
+    ]
+    # a speech, as the TOC prints it; part 1 line 1149 lost 上的 in the layout
+    assert [e.alt_titles for e in volume.sections[0].entries] == [[], ["在区委十四届九次全会暨全区领导干部会议讲话"], [], []]
+    # a heading is titled as the TOC prints it; the body's misprint is its alternative
+    assert [(s.title, s.level, s.alt_titles) for s in volume.walk() if s.alt_titles] == [
+        ("中共魏都区委", 1, ["中共魏都区区委"]),
+        ("纪检监察", 2, ["纪监察"]),
+        ("群众团体", 1, ["群团团体"]),
+    ]
+
+
+def test_no_entry_of_the_sample_runs_from_part_1_into_part_2(volume):
+    # Part 1 ends with the vertical heading of 结对帮扶建安区脱贫攻坚 (lines 3565–3571);
+    # its first entry starts on line 3 of part 2.
+    assert not any(e.source_file_end for e in volume.entries())
+    category = volume.sections[5]
+    assert (category.title, category.source_file, category.line) == (
+        "结对帮扶建安区脱贫攻坚",
+        "weidu-yearbook-2021.part1.txt",
+        3565,
+    )
+    assert (category.entries[0].source_file, category.entries[0].line_start) == ("weidu-yearbook-2021.part2.txt", 3)
+
+
+def test_an_entry_cut_between_two_files_names_the_file_of_its_last_line():
+    # Part 2 cut after line 889, inside 【职工帮扶】: its text goes on on line 2 of the
+    # next file (line 891 of part 2).
+    doc = parse([read_source(FILES[0]), *cut(FILES[1], 889)])
+    entry = find(doc, "职工帮扶")
+    assert (entry.source_file, entry.line_start, entry.source_file_end, entry.line_end) == (
+        "weidu-yearbook-2021.part2-a.txt",
+        889,
+        "weidu-yearbook-2021.part2-b.txt",
+        2,
+    )
+    assert [p[-10:] for p in entry.paragraphs] == ["问职工2600余人；", "办多期健康知识讲座。"]
+    assert [e.title for e in doc.entries() if e.source_file_end] == ["职工帮扶"]
+    after = next(e for e in doc.entries() if e.title == "疫情防控" and e.line_start == 8)
+    assert (after.source_file, after.line_start, after.source_file_end) == ("weidu-yearbook-2021.part2-b.txt", 8, "")

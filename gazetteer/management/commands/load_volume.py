@@ -1,14 +1,14 @@
-import re
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
-from gazetteer.corpus import SLUG, after_load, load_volume
+from gazetteer.corpus import SLUG, after_load, load_volume, slug_for
 from gazetteer.store import VolumeMeta
-from loaders import KINDS
+from loaders import AUTO, KINDS
 from loaders.document import LoaderError
 
+from ._database import ensure_migrated
 from ._edits import add_edit_options, edits_mode, report_edits
 from ._report import command_error, report
 
@@ -18,20 +18,31 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("files", nargs="+", metavar="FILE", help="source files in reading order")
-        parser.add_argument("--kind", required=True, choices=sorted(KINDS))
         parser.add_argument("--title", required=True)
-        parser.add_argument("--year", type=int, help="year of publication")
-        parser.add_argument("--year-covered", type=int, help="year the volume records (default: --year)")
-        parser.add_argument("--slug", help="identifier used in URLs (default: from the first file name)")
         parser.add_argument("--region", default="")
+        parser.add_argument("--year-covered", type=int, help="year the volume records (default: --year)")
+        parser.add_argument(
+            "--kind", default=AUTO, choices=[AUTO, *sorted(KINDS)], help="kind of publication (default: detect it)"
+        )
+        parser.add_argument("--slug", help="identifier used in URLs (default: the title's pinyin and the year)")
+        parser.add_argument("--year", type=int, help="year of publication")
         parser.add_argument("--compiler", default="")
         parser.add_argument("--force", action="store_true", help="reload even if the files are unchanged")
         add_edit_options(parser)
 
     def handle(self, *args, **options):
-        slug = options["slug"] or re.sub(r"[^a-z0-9]+", "-", Path(options["files"][0]).stem.lower()).strip("-")
-        if not SLUG.match(slug or ""):
-            raise CommandError(f"cannot make a slug from {options['files'][0]!r}: give --slug (a-z, 0-9, -)")
+        ensure_migrated(self)
+        if options["kind"] != AUTO and options["kind"] not in KINDS:
+            # argparse checks the choices on the command line; call_command() passes options by.
+            raise CommandError(f"argument --kind: invalid choice: {options['kind']!r} (choose from auto, {', '.join(sorted(KINDS))})")
+        year_covered = options["year_covered"] or options["year"]
+        slug = options["slug"]
+        if slug is not None and not SLUG.match(slug):
+            raise CommandError(f"--slug {slug!r}: use lower-case letters, digits and hyphens")
+        try:
+            slug = slug or slug_for(options["title"], options["year"] or year_covered)
+        except LoaderError as e:
+            raise CommandError(f"{e}: give --slug (lower-case letters, digits and hyphens)") from None
         meta = VolumeMeta(
             slug=slug,
             title=options["title"],
@@ -39,7 +50,7 @@ class Command(BaseCommand):
             region=options["region"],
             compiler=options["compiler"],
             year=options["year"],
-            year_covered=options["year_covered"] or options["year"],
+            year_covered=year_covered,
         )
         if options["verbosity"] >= 1:
             self.stdout.write(f"{slug}: {', '.join(options['files'])}")
@@ -49,6 +60,8 @@ class Command(BaseCommand):
             raise command_error(e) from None
         report_edits(self, [result])
         if options["verbosity"] >= 1:
+            if result.detected:
+                self.stdout.write(f"    kind detected: {result.volume.kind} — {result.detected}")
             self.stdout.write(f"    {result}")
         after_load([result], self.stdout.write if options["verbosity"] >= 1 else None)
         report(self, [result], options["verbosity"])
