@@ -179,6 +179,11 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         after each index change), whatever the query.
         """
         state = self._current()
+        missing = GRAM_FIELDS - set(state.searcher.schema.names())
+        if missing:
+            # An index built before the n-gram field would answer every search with
+            # nothing: say that search is unavailable until it is rebuilt.
+            raise IndexMissing(f"the index has no {', '.join(sorted(missing))} field: run `manage.py rebuild_index`")
         for name in facets:
             state.column(name)
 
