@@ -151,6 +151,26 @@ class HistoryAdmin(SimpleHistoryAdmin):
     changeform_view = writes(SimpleHistoryAdmin.changeform_view)
     delete_view = writes(SimpleHistoryAdmin.delete_view)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A form for a record that is gone (merged, re-loaded away) leads to the record that replaced it.
+
+        A POST from a form opened before the merge is not saved onto the survivor:
+        the two records' fields differ (title, text, name), and writing one over the
+        other would silently undo the merge. The editor is told nothing was saved and
+        sees the survivor's form to make the change there.
+        """
+        pk = as_id(object_id)
+        if pk is not None and self.model in tombstones.KINDS and not self.model.objects.filter(pk=pk).exists():
+            stone, live = tombstones.find(self.model, pk)
+            if live is not None:
+                name = self.model._meta.verbose_name
+                said = f"{name} #{pk}「{stone.title}」{stone.get_reason_display()}：现在是「{live}」。"
+                if request.method == "POST":
+                    said += "您提交的修改没有保存，请在这里核对后重新修改。"
+                self.message_user(request, said, messages.WARNING)
+                return redirect(f"admin:gazetteer_{self.model._meta.model_name}_change", live.pk)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def history_view(self, request, object_id, extra_context=None):
         if as_id(object_id) is None:
             raise Http404("没有这条记录")
@@ -497,16 +517,6 @@ class EntryAdmin(HistoryAdmin):
         super().save_model(request, obj, form, change)
         if not change or "section" in form.changed_data or moved:
             editing.move_entries([obj], obj.section, user=request.user)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET" and str(object_id).isdigit() and not Entry.objects.filter(pk=object_id).exists():
-            stone, live = tombstones.find(Entry, int(object_id))
-            if live is not None:
-                self.message_user(
-                    request, f"条目 #{object_id}「{stone.title}」{stone.get_reason_display()}：现在是「{live}」。", messages.WARNING
-                )
-                return redirect("admin:gazetteer_entry_change", live.pk)
-        return super().change_view(request, object_id, form_url, extra_context)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         request.history_version = version_id

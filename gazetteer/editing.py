@@ -36,7 +36,6 @@ from .models import (
     IndexTask,
     Organisation,
     Person,
-    RecordRedirect,
     Section,
     SourceFile,
     Tombstone,
@@ -365,7 +364,7 @@ def merge_entries(first, second, *, title_as_paragraph=None, user=None):
     second_pk = second.pk
     _as(user, f"合并入「{first.title[:40]}」", second)
     second.delete()
-    tombstones.merged(second_pk, first.pk)  # its URL now redirects to the merged entry
+    tombstones.merged(Entry, second_pk, first.pk)  # its URL now redirects to the merged entry
     reflow(first.volume_id)
     _enqueue_on_commit(Entry, [first.pk, second_pk])
     return first
@@ -526,10 +525,10 @@ def merge_people(keep, others, *, user=None):
         mentioned = list(other.mentioned_in.values_list("pk", flat=True))
         keep.mentioned_in.add(*mentioned)
         moved["mentions"] += len(mentioned)
-        # The merged person's page (and pages merged into it before) now live at keep's.
-        RecordRedirect.objects.filter(model="person", new_id=other.pk).update(new_id=keep.pk)
-        RecordRedirect.objects.update_or_create(model="person", old_id=other.pk, defaults={"new_id": keep.pk})
+        other_pk = other.pk
         _as(user, reason, other).delete()
+        # The merged person's page (and pages merged into it before) now live at keep's.
+        tombstones.merged(Person, other_pk, keep.pk)
     _as(user, reason, keep).save()
     _enqueue_on_commit(Person, people)
     _enqueue_on_commit(Entry, entries)
@@ -588,6 +587,9 @@ def split_person(person, *, appointments=(), bylines=(), photos=(), speeches=(),
         _as(user, reason, speech).save()
         entries.add(speech.pk)
     for entry in chosen["mentions"]:
+        # Set by hand now: a --keep-edits re-load puts these mentions back as the editor left them.
+        mark_mentions_edited(entry)
+        _as(user, reason, entry)
         entry.people.remove(person)
         entry.people.add(new)
         entries.add(entry.pk)

@@ -215,7 +215,7 @@ def test_an_entry_merged_by_an_editor_redirects_and_a_deleted_one_answers_410(db
     listing = ed.get("/admin/gazetteer/tombstone/")
     html = listing.content.decode()
     assert listing.status_code == 200 and "节日主题科普宣传" in html
-    assert f"条目 #{third.pk}「{third.title}」已由编辑并入另一条：现在是「新冠肺炎疫情应急科普」。" in html  # the redirect's message
+    assert f"条目 #{third.pk}「{third.title}」已由编辑并入另一记录：现在是「新冠肺炎疫情应急科普」。" in html  # the redirect's message
     assert not editor.has_perm("gazetteer.change_tombstone")
 
 

@@ -12,7 +12,7 @@ from django.test import Client
 
 from gazetteer import editing, identity, store
 from gazetteer.management.commands import load_volume as load_volume_command
-from gazetteer.models import Appointment, Entry, Organisation, Person, RecordRedirect, ReviewDecision, Volume
+from gazetteer.models import Appointment, Entry, Organisation, Person, ReviewDecision, Tombstone, Volume
 from loaders.document import Appointment as Parsed
 from tests.test_admin import form_data
 
@@ -372,7 +372,7 @@ def test_accepting_a_merge_makes_one_record_of_the_namesakes(editor, index_resto
     identity.decide(key, "merge", user=editor)
     (zhang,) = Person.objects.filter(name="张浩", region=WEIDU)
     assert zhang.appointments.count() == 2
-    assert RecordRedirect.objects.filter(model="person", new_id=zhang.pk).count() == 1
+    assert Tombstone.objects.filter(model="person", reason="merged", replaced_by=zhang.pk).count() == 1
     with pytest.raises(identity.Undecidable):
         identity.decide(key, "merge", user=editor)
 
