@@ -796,6 +796,42 @@ class OrganisationAdmin(HistoryAdmin):
     list_filter = ["region"]
     search_fields = ["name", "aliases", "loaded_name"]
     readonly_fields = ["loaded_name"]
+    actions = ["merge_organisations"]
+
+    @admin.action(description="合并所选机构……", permissions=["change", "delete"])
+    def merge_organisations(self, request, queryset):
+        organisations = list(
+            queryset.annotate(
+                n_appointments=Count("appointments", distinct=True), n_mentions=Count("mentioned_in", distinct=True)
+            )
+        )
+        if len(organisations) < 2:
+            self.message_user(request, "请至少选择两个机构。", messages.ERROR)
+            return None
+        if request.POST.get("keep"):
+            keep = next((o for o in organisations if str(o.pk) == request.POST["keep"]), None)
+            if keep is None:
+                self.message_user(request, "要保留的机构不在所选之中。", messages.ERROR)
+                return None
+            others = [o for o in organisations if o.pk != keep.pk]
+            moved = editing.merge_organisations(keep, others, user=request.user)
+            self.message_user(
+                request,
+                f"已将 {'、'.join(o.name for o in others)} 并入「{keep.name}」：任职 {moved['appointments']}，提及 {moved['mentions']}。",
+                messages.SUCCESS,
+            )
+            return redirect("admin:gazetteer_organisation_change", keep.pk)
+        return TemplateResponse(
+            request,
+            "admin/gazetteer/organisation/merge.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "合并机构",
+                "organisations": organisations,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 @admin.register(Appointment)

@@ -536,6 +536,45 @@ def merge_people(keep, others, *, user=None):
 
 
 @atomic_write
+def merge_organisations(keep, others, *, user=None):
+    """Merge ``others`` into ``keep``: their names become aliases, their lists and mentions move.
+
+    A re-load finds the merged-away names among ``keep``'s aliases (``identity.names_of``),
+    so their lists go to ``keep`` again; their URLs redirect to ``keep``'s (a tombstone).
+    Return a dict of what moved.
+    """
+    keep = Organisation.objects.select_for_update().get(pk=keep.pk)
+    others = [o for o in Organisation.objects.select_for_update().filter(pk__in=[o.pk for o in others]) if o.pk != keep.pk]
+    if not others:
+        raise ValidationError("请至少选择一个要并入的机构")
+    reason = f"合并机构：{'、'.join(o.name for o in others)} → {keep.name}"[:100]
+    moved = {"appointments": 0, "mentions": 0}
+    entries, organisations = set(), {keep.pk}
+    for other in others:
+        organisations.add(other.pk)
+        for alias in [other.name, other.loaded_name, *other.aliases]:
+            if alias and alias not in (keep.name, keep.loaded_name) and alias not in keep.aliases:
+                keep.aliases.append(alias)
+        for appointment in other.appointments.all():
+            appointment.organisation = keep
+            _as(user, reason, appointment).save()
+            moved["appointments"] += 1
+        for entry in other.mentioned_in.all():
+            _as(user, reason, entry)
+            entry.organisations.remove(other)
+            entry.organisations.add(keep)
+            entries.add(entry.pk)
+            moved["mentions"] += 1
+        other_pk = other.pk
+        _as(user, reason, other).delete()
+        tombstones.merged(Organisation, other_pk, keep.pk)
+    _as(user, reason, keep).save()
+    _enqueue_on_commit(Organisation, organisations)
+    _enqueue_on_commit(Entry, entries)
+    return moved
+
+
+@atomic_write
 def split_person(person, *, appointments=(), bylines=(), photos=(), speeches=(), mentions=(), name="", user=None):
     """Give the chosen records of ``person`` to a new person of the same name; return the new person.
 

@@ -452,3 +452,19 @@ def test_the_matching_pairs_same_titled_entries_by_opening_then_book_order():
     moved = matching.EntryKey("专记", "讲话", a.opening)
     assert matching.pair_entries([a], [moved]) == {0: 0}
     assert matching.pair_entries([a], [matching.EntryKey("专记", "别的", a.opening)]) == {}
+
+
+def test_a_form_opened_before_a_merge_saves_nothing_and_leads_to_the_surviving_entry(qingshi, ed, editor):
+    first = qingshi_entry("区域位置")
+    second = editing.next_entry(first)
+    url = f"/admin/gazetteer/entry/{second.pk}/change/"
+    data = form_data(ed.get(url))  # the form is open ...
+    editing.merge_entries(first, second, user=editor)  # ... when another editor merges the entry away
+    merged_text = qingshi_entry("区域位置").text
+    data["text"] = "改过的正文"
+    response = ed.post(url, data, follow=True)
+    assert response.redirect_chain == [(f"/admin/gazetteer/entry/{first.pk}/change/", 302)]
+    html = response.content.decode()
+    assert f"条目 #{second.pk}「{second.title}」已由编辑并入另一记录：现在是「区域位置」。您提交的修改没有保存" in html
+    assert "不存在" not in html
+    assert qingshi_entry("区域位置").text == merged_text and not Entry.objects.filter(text="改过的正文").exists()
