@@ -876,6 +876,21 @@ def deleted_by_editors(volume, restore=()):
     return ghosts
 
 
+def sections_deleted_by_editors(volume, restore=()):
+    """Return {id: (source_path, restore)} of the volume's sections that editors deleted.
+
+    As with entries, a re-load leaves these out unless their id is in ``restore``.
+    """
+    ids = Tombstone.objects.filter(
+        model=Tombstone.Model.SECTION, volume_slug=volume.slug, reason=Tombstone.Reason.DELETED
+    ).values_list("object_id", flat=True)
+    ghosts = {}
+    for row in Section.history.filter(id__in=list(ids), history_type="-").order_by("history_date", "history_id"):
+        if row.source_path:
+            ghosts[row.id] = (row.source_path, row.id in restore)
+    return ghosts
+
+
 def _set_mentions(entry, mentions, user, reason):
     edited, people, organisations = mentions
     entry.people.set(Person.objects.filter(pk__in=people))
@@ -907,7 +922,8 @@ def reapply_edits(volume, snap: EditSnapshot) -> list[str]:
     for item in snap.sections:
         user = users.get(item["user_id"])
         if item["action"] == "删除":
-            # The new load made it again (under a new id): the editor's deletion stands.
+            # The load left it out (store: section ghosts); had it to make it again (its
+            # entries had no other place), the editor's deletion stands.
             target = section_by_path(item["key"])
             if target is not None:
                 _as(user, reason, target).delete()

@@ -468,3 +468,40 @@ def test_a_form_opened_before_a_merge_saves_nothing_and_leads_to_the_surviving_e
     assert f"条目 #{second.pk}「{second.title}」已由编辑并入另一记录：现在是「区域位置」。您提交的修改没有保存" in html
     assert "不存在" not in html
     assert qingshi_entry("区域位置").text == merged_text and not Entry.objects.filter(text="改过的正文").exists()
+
+
+def test_a_section_an_editor_deleted_is_left_out_by_later_loads_without_a_new_id(qingshi, ed, editor, client):
+    organisation = Section.objects.get(volume__slug=SLUG, title="组织工作")
+    propaganda = Section.objects.get(volume__slug=SLUG, title="宣传工作")
+    moved = list(organisation.entries.order_by("position"))
+    editing.move_entries(moved, propaganda, user=editor)
+    response = ed.post(f"/admin/gazetteer/section/{organisation.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Section.objects.filter(pk=organisation.pk).exists()
+    last_section = Section.objects.order_by("-pk").first().pk
+
+    def check():
+        assert not Section.objects.filter(volume__slug=SLUG, title="组织工作").exists()
+        assert Section.objects.order_by("-pk").first().pk == last_section  # no id made and thrown away
+        assert list(Tombstone.objects.filter(model="section").values_list("object_id", "reason")) == [(organisation.pk, "deleted")]
+        assert {e.pk: e.section_id for e in Entry.objects.filter(pk__in=[e.pk for e in moved])} == {e.pk: propaganda.pk for e in moved}
+        assert client.get(f"/volumes/{SLUG}/sections/{organisation.pk}/").status_code == 410
+
+    reload_changed(qingshi)
+    check()
+    # A later forced load with nothing edited since leaves it out too.
+    change_file(qingshi, "圆满完成了", "全面完成了")
+    load_qingshi(qingshi, "--force", "--keep-edits")
+    check()
+
+
+def test_discarding_a_section_deletion_brings_the_section_back_under_its_id(qingshi, editor):
+    organisation = Section.objects.get(volume__slug=SLUG, title="组织工作")
+    editing.move_entries(list(organisation.entries.all()), Section.objects.get(volume__slug=SLUG, title="宣传工作"), user=editor)
+    organisation._history_user, deleted_id = editor, organisation.pk
+    organisation.delete()
+    assert Tombstone.objects.filter(model="section", object_id=deleted_id).exists()
+    load_qingshi(qingshi, "--force", "--discard-edits")
+    assert Section.objects.get(volume__slug=SLUG, title="组织工作").pk == deleted_id
+    assert qingshi_entry("基层党建").section_id == deleted_id
+    assert not Tombstone.objects.filter(model="section").exists()
+    assert_book_order_is_consistent(Volume.objects.get(slug=SLUG))
