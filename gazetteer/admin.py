@@ -869,7 +869,7 @@ class BylineAdmin(HistoryAdmin):
 
 @admin.register(Tombstone)
 class TombstoneAdmin(admin.ModelAdmin):
-    """Read-only: what gone entry and section URLs answer (restoring an entry removes its tombstone)."""
+    """Read-only: what the URLs of gone entries, sections, people and organisations answer (restoring an entry removes its tombstone)."""
 
     list_display = ["object_id", "model", "title", "volume_slug", "reason", "replaced_by", "at"]
     list_filter = ["model", "reason", "volume_slug"]
