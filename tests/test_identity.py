@@ -505,3 +505,27 @@ def test_discarding_a_section_deletion_brings_the_section_back_under_its_id(qing
     assert qingshi_entry("基层党建").section_id == deleted_id
     assert not Tombstone.objects.filter(model="section").exists()
     assert_book_order_is_consistent(Volume.objects.get(slug=SLUG))
+
+
+def test_an_organisation_merge_survives_a_forced_corpus_reload_with_keep_edits(copy, editor, client):
+    from gazetteer.models import Appointment
+
+    jiwei = Organisation.objects.get(name="区纪委", region="许昌市魏都区")
+    jianwei = Organisation.objects.get(name="区监委", region="许昌市魏都区")
+    both = Appointment.objects.filter(organisation__in=[jiwei, jianwei])
+    lists = sorted(both.values_list("title", "person_id"))
+    mentions = set(Entry.objects.filter(organisations__in=[jiwei, jianwei]).values_list("pk", flat=True))
+    assert len(lists) == 16
+    editing.merge_organisations(jiwei, [jianwei], user=editor)
+
+    def check():
+        jiwei.refresh_from_db()
+        assert jiwei.aliases == ["区监委"] and not Organisation.objects.filter(name="区监委").exists()
+        assert sorted(jiwei.appointments.values_list("title", "person_id")) == lists
+        assert set(jiwei.mentioned_in.values_list("pk", flat=True)) == mentions
+        answer = client.get(f"/organisations/{jianwei.pk}/")
+        assert (answer.status_code, answer["Location"]) == (301, f"/organisations/{jiwei.pk}/")
+
+    check()
+    load_corpus(copy, "--force", "--keep-edits")
+    check()
