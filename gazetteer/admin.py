@@ -151,6 +151,26 @@ class HistoryAdmin(SimpleHistoryAdmin):
     changeform_view = writes(SimpleHistoryAdmin.changeform_view)
     delete_view = writes(SimpleHistoryAdmin.delete_view)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A form for a record that is gone (merged, re-loaded away) leads to the record that replaced it.
+
+        A POST from a form opened before the merge is not saved onto the survivor:
+        the two records' fields differ (title, text, name), and writing one over the
+        other would silently undo the merge. The editor is told nothing was saved and
+        sees the survivor's form to make the change there.
+        """
+        pk = as_id(object_id)
+        if pk is not None and self.model in tombstones.KINDS and not self.model.objects.filter(pk=pk).exists():
+            stone, live = tombstones.find(self.model, pk)
+            if live is not None:
+                name = self.model._meta.verbose_name
+                said = f"{name} #{pk}「{stone.title}」{stone.get_reason_display()}：现在是「{live}」。"
+                if request.method == "POST":
+                    said += "您提交的修改没有保存，请在这里核对后重新修改。"
+                self.message_user(request, said, messages.WARNING)
+                return redirect(f"admin:gazetteer_{self.model._meta.model_name}_change", live.pk)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def history_view(self, request, object_id, extra_context=None):
         if as_id(object_id) is None:
             raise Http404("没有这条记录")
@@ -498,16 +518,6 @@ class EntryAdmin(HistoryAdmin):
         if not change or "section" in form.changed_data or moved:
             editing.move_entries([obj], obj.section, user=request.user)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        if request.method == "GET" and str(object_id).isdigit() and not Entry.objects.filter(pk=object_id).exists():
-            stone, live = tombstones.find(Entry, int(object_id))
-            if live is not None:
-                self.message_user(
-                    request, f"条目 #{object_id}「{stone.title}」{stone.get_reason_display()}：现在是「{live}」。", messages.WARNING
-                )
-                return redirect("admin:gazetteer_entry_change", live.pk)
-        return super().change_view(request, object_id, form_url, extra_context)
-
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         request.history_version = version_id
         return super().history_form_view(request, object_id, version_id, extra_context)
@@ -786,6 +796,42 @@ class OrganisationAdmin(HistoryAdmin):
     list_filter = ["region"]
     search_fields = ["name", "aliases", "loaded_name"]
     readonly_fields = ["loaded_name"]
+    actions = ["merge_organisations"]
+
+    @admin.action(description="合并所选机构……", permissions=["change", "delete"])
+    def merge_organisations(self, request, queryset):
+        organisations = list(
+            queryset.annotate(
+                n_appointments=Count("appointments", distinct=True), n_mentions=Count("mentioned_in", distinct=True)
+            )
+        )
+        if len(organisations) < 2:
+            self.message_user(request, "请至少选择两个机构。", messages.ERROR)
+            return None
+        if request.POST.get("keep"):
+            keep = next((o for o in organisations if str(o.pk) == request.POST["keep"]), None)
+            if keep is None:
+                self.message_user(request, "要保留的机构不在所选之中。", messages.ERROR)
+                return None
+            others = [o for o in organisations if o.pk != keep.pk]
+            moved = editing.merge_organisations(keep, others, user=request.user)
+            self.message_user(
+                request,
+                f"已将 {'、'.join(o.name for o in others)} 并入「{keep.name}」：任职 {moved['appointments']}，提及 {moved['mentions']}。",
+                messages.SUCCESS,
+            )
+            return redirect("admin:gazetteer_organisation_change", keep.pk)
+        return TemplateResponse(
+            request,
+            "admin/gazetteer/organisation/merge.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": "合并机构",
+                "organisations": organisations,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            },
+        )
 
 
 @admin.register(Appointment)
@@ -823,7 +869,7 @@ class BylineAdmin(HistoryAdmin):
 
 @admin.register(Tombstone)
 class TombstoneAdmin(admin.ModelAdmin):
-    """Read-only: what gone entry and section URLs answer (restoring an entry removes its tombstone)."""
+    """Read-only: what the URLs of gone entries, sections, people and organisations answer (restoring an entry removes its tombstone)."""
 
     list_display = ["object_id", "model", "title", "volume_slug", "reason", "replaced_by", "at"]
     list_filter = ["model", "reason", "volume_slug"]

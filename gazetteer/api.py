@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from . import tombstones
 from .dates import EntryDate
 from .ids import as_id
-from .models import Appointment, Entry, Person, RecordRedirect, Section, Volume
+from .models import Appointment, Entry, Person, Section, Volume
 from .search.service import SearchForm, SearchUnavailable, search
 
 PEOPLE_PER_PAGE = 50
@@ -238,10 +238,7 @@ def people(request):
 def person_detail(request, pk):
     person = _people().filter(pk=as_id(pk)).first() if as_id(pk) else None
     if person is None:
-        moved = RecordRedirect.objects.filter(model="person", old_id=pk).first()
-        if moved is not None:
-            return HttpResponsePermanentRedirect(reverse("api-person", args=[moved.new_id]))
-        return error(404, f"no person {pk}")
+        return gone(request, Person, pk, "api-person")
     return ok(_person(request, person))
 
 

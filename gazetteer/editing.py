@@ -36,7 +36,6 @@ from .models import (
     IndexTask,
     Organisation,
     Person,
-    RecordRedirect,
     Section,
     SourceFile,
     Tombstone,
@@ -365,7 +364,7 @@ def merge_entries(first, second, *, title_as_paragraph=None, user=None):
     second_pk = second.pk
     _as(user, f"合并入「{first.title[:40]}」", second)
     second.delete()
-    tombstones.merged(second_pk, first.pk)  # its URL now redirects to the merged entry
+    tombstones.merged(Entry, second_pk, first.pk)  # its URL now redirects to the merged entry
     reflow(first.volume_id)
     _enqueue_on_commit(Entry, [first.pk, second_pk])
     return first
@@ -526,12 +525,51 @@ def merge_people(keep, others, *, user=None):
         mentioned = list(other.mentioned_in.values_list("pk", flat=True))
         keep.mentioned_in.add(*mentioned)
         moved["mentions"] += len(mentioned)
-        # The merged person's page (and pages merged into it before) now live at keep's.
-        RecordRedirect.objects.filter(model="person", new_id=other.pk).update(new_id=keep.pk)
-        RecordRedirect.objects.update_or_create(model="person", old_id=other.pk, defaults={"new_id": keep.pk})
+        other_pk = other.pk
         _as(user, reason, other).delete()
+        # The merged person's page (and pages merged into it before) now live at keep's.
+        tombstones.merged(Person, other_pk, keep.pk)
     _as(user, reason, keep).save()
     _enqueue_on_commit(Person, people)
+    _enqueue_on_commit(Entry, entries)
+    return moved
+
+
+@atomic_write
+def merge_organisations(keep, others, *, user=None):
+    """Merge ``others`` into ``keep``: their names become aliases, their lists and mentions move.
+
+    A re-load finds the merged-away names among ``keep``'s aliases (``identity.names_of``),
+    so their lists go to ``keep`` again; their URLs redirect to ``keep``'s (a tombstone).
+    Return a dict of what moved.
+    """
+    keep = Organisation.objects.select_for_update().get(pk=keep.pk)
+    others = [o for o in Organisation.objects.select_for_update().filter(pk__in=[o.pk for o in others]) if o.pk != keep.pk]
+    if not others:
+        raise ValidationError("请至少选择一个要并入的机构")
+    reason = f"合并机构：{'、'.join(o.name for o in others)} → {keep.name}"[:100]
+    moved = {"appointments": 0, "mentions": 0}
+    entries, organisations = set(), {keep.pk}
+    for other in others:
+        organisations.add(other.pk)
+        for alias in [other.name, other.loaded_name, *other.aliases]:
+            if alias and alias not in (keep.name, keep.loaded_name) and alias not in keep.aliases:
+                keep.aliases.append(alias)
+        for appointment in other.appointments.all():
+            appointment.organisation = keep
+            _as(user, reason, appointment).save()
+            moved["appointments"] += 1
+        for entry in other.mentioned_in.all():
+            _as(user, reason, entry)
+            entry.organisations.remove(other)
+            entry.organisations.add(keep)
+            entries.add(entry.pk)
+            moved["mentions"] += 1
+        other_pk = other.pk
+        _as(user, reason, other).delete()
+        tombstones.merged(Organisation, other_pk, keep.pk)
+    _as(user, reason, keep).save()
+    _enqueue_on_commit(Organisation, organisations)
     _enqueue_on_commit(Entry, entries)
     return moved
 
@@ -588,6 +626,9 @@ def split_person(person, *, appointments=(), bylines=(), photos=(), speeches=(),
         _as(user, reason, speech).save()
         entries.add(speech.pk)
     for entry in chosen["mentions"]:
+        # Set by hand now: a --keep-edits re-load puts these mentions back as the editor left them.
+        mark_mentions_edited(entry)
+        _as(user, reason, entry)
         entry.people.remove(person)
         entry.people.add(new)
         entries.add(entry.pk)
@@ -835,6 +876,21 @@ def deleted_by_editors(volume, restore=()):
     return ghosts
 
 
+def sections_deleted_by_editors(volume, restore=()):
+    """Return {id: (source_path, restore)} of the volume's sections that editors deleted.
+
+    As with entries, a re-load leaves these out unless their id is in ``restore``.
+    """
+    ids = Tombstone.objects.filter(
+        model=Tombstone.Model.SECTION, volume_slug=volume.slug, reason=Tombstone.Reason.DELETED
+    ).values_list("object_id", flat=True)
+    ghosts = {}
+    for row in Section.history.filter(id__in=list(ids), history_type="-").order_by("history_date", "history_id"):
+        if row.source_path:
+            ghosts[row.id] = (row.source_path, row.id in restore)
+    return ghosts
+
+
 def _set_mentions(entry, mentions, user, reason):
     edited, people, organisations = mentions
     entry.people.set(Person.objects.filter(pk__in=people))
@@ -866,7 +922,8 @@ def reapply_edits(volume, snap: EditSnapshot) -> list[str]:
     for item in snap.sections:
         user = users.get(item["user_id"])
         if item["action"] == "删除":
-            # The new load made it again (under a new id): the editor's deletion stands.
+            # The load left it out (store: section ghosts); had it to make it again (its
+            # entries had no other place), the editor's deletion stands.
             target = section_by_path(item["key"])
             if target is not None:
                 _as(user, reason, target).delete()

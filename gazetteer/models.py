@@ -393,45 +393,33 @@ class ReviewDecision(models.Model):
         return f"{self.get_kind_display()} {'/'.join(self.names)}：{self.get_action_display()}"
 
 
-class RecordRedirect(models.Model):
-    """Where the page of a person or organisation an editor merged away now lives."""
-
-    model = models.CharField("模型", max_length=50)  # "person" or "organisation"
-    old_id = models.BigIntegerField("原编号")
-    new_id = models.BigIntegerField("现编号")
-    at = models.DateTimeField("时间", default=timezone.now)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "编号转向"
-        constraints = [models.UniqueConstraint(fields=["model", "old_id"], name="unique_record_redirect")]
-
-    def __str__(self):
-        return f"{self.model} {self.old_id} → {self.new_id}"
-
-
 class Tombstone(models.Model):
-    """What is left of an entry or section that no longer exists, so its URL still answers.
+    """What is left of an entry, section, person or organisation that no longer exists, so its URL still answers.
 
     A load that no longer finds a record, or an editor who deletes one, leaves a
     tombstone: the URL answers 410 with the volume and, where there is one, the record
-    that replaced it. An entry merged into another answers 301 to that one instead.
-    Ids are never given to another record, so a tombstone never hides a live record.
+    that replaced it. A record an editor merged into another (entries, people,
+    organisations) answers 301 to that one instead. Ids are never given to another
+    record, so a tombstone never hides a live record.
     """
 
     class Model(models.TextChoices):
         ENTRY = "entry", "条目"
         SECTION = "section", "目录节点"
+        PERSON = "person", "人物"
+        ORGANISATION = "organisation", "机构"
 
     class Reason(models.TextChoices):
         VANISHED = "vanished", "重新载入的源文件中已没有这一条"
-        MERGED = "merged", "已由编辑并入另一条"
+        MERGED = "merged", "已由编辑并入另一记录"
         DELETED = "deleted", "已由编辑删除"
 
     model = models.CharField("类型", max_length=20, choices=Model.choices)
     object_id = models.BigIntegerField("原编号")
-    # The volume by slug, not by key: a tombstone outlives even a deleted volume.
+    # The volume by slug, not by key: a tombstone outlives even a deleted volume
+    # (blank for people and organisations, which belong to no one volume).
     volume_slug = models.CharField("卷册标识", max_length=100, blank=True)
-    title = models.CharField("标题", max_length=300)
+    title = models.CharField("标题", max_length=300)  # or the name of a person or organisation
     reason = models.CharField("原因", max_length=20, choices=Reason.choices)
     replaced_by = models.BigIntegerField("替代记录编号", null=True, blank=True)
     at = models.DateTimeField("时间", default=timezone.now)

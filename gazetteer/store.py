@@ -180,6 +180,11 @@ def _store(doc, meta, files, force, edits="refuse"):
     snapshot = editing.capture_edits(volume, edited) if edited and edits == "keep" else None
     discarded = {r.pk for r in edited if r.model is Entry} if edits == "discard" else set()
     ghosts = editing.deleted_by_editors(volume, restore=discarded) if volume else {}
+    discarded_sections = {r.pk for r in edited if r.model is Section} if edits == "discard" else set()
+    ghosts = {
+        "entries": ghosts,
+        "sections": editing.sections_deleted_by_editors(volume, restore=discarded_sections) if volume else {},
+    }
     with editing.history_disabled(), tombstones.written_by_load():
         result = _replace(doc, meta, files, volume, status, digest, ghosts)
     if snapshot is not None:
@@ -214,7 +219,8 @@ def _replace(doc, meta, files, volume, status, digest, ghosts=None):
     )
     result = StoreResult(volume, status)
     people = PeopleDirectory(volume.region)
-    _store_tree(doc, volume, people, result, ghosts or {})
+    ghosts = ghosts or {}
+    _store_tree(doc, volume, people, result, ghosts.get("entries", {}), ghosts.get("sections", {}))
     _store_appointments(doc, volume, people, result)
     result.counts["people"] = people.created
     result.warnings = list(doc.warnings)
@@ -261,15 +267,18 @@ def _update_changed(model, rows, fields):
     return len(changed)
 
 
-def _store_tree(doc, volume, people, result, ghosts):
+def _store_tree(doc, volume, people, result, ghosts, section_ghosts=None):
     """Store the volume's sections and entries, keeping the ids of those it had before.
 
     ``matching`` decides which existing row is which parsed one; matched rows are
     updated in place, new ones created, the others deleted with a tombstone.
     ``ghosts`` ({id: (EntryKey, restore)}) are entries editors deleted: a parsed entry
     that is one of them is left out (their deletion stands), or, with ``restore``,
-    made again under its old id.
+    made again under its old id. ``section_ghosts`` ({id: (path, restore)}) do the
+    same for sections: a left-out section's entries and subsections go to its nearest
+    ancestor that is kept (a 类目 with content and no such ancestor is made again).
     """
+    section_ghosts = section_ghosts or {}
     counts = result.counts
     parsed_sections: list[tuple[ParsedSection, int | None, str]] = []
     parsed_entries: list[tuple[ParsedEntry, int]] = []
@@ -293,6 +302,24 @@ def _store_tree(doc, volume, people, result, ghosts):
     old_sections = list(Section.objects.filter(volume=volume).order_by("position")) if volume.pk else []
     old_entries = list(Entry.objects.filter(volume=volume).order_by("position")) if volume.pk else []
     section_pairs = matching.pair_in_order([s.source_path for s in old_sections], [p for _, _, p in parsed_sections])
+    # Sections editors deleted: recognised by their exact path, after the live ones.
+    unpaired = [j for j in range(len(parsed_sections)) if j not in set(section_pairs.values())]
+    ghost_sections = list(section_ghosts)
+    pairs = matching.pair_in_order([section_ghosts[g][0] for g in ghost_sections], [parsed_sections[j][2] for j in unpaired])
+    section_ghost_of = {unpaired[b]: ghost_sections[a] for a, b in pairs.items()}
+    skipped_sections = set()
+    home = {}  # parsed section -> the kept parsed section its entries and children go to
+    holds = {i for _, i in parsed_entries} | {p for _, p, _ in parsed_sections if p is not None}
+    for j, (_, parent, _) in enumerate(parsed_sections):
+        if j in section_ghost_of and not section_ghosts[section_ghost_of[j]][1]:
+            up = home.get(parent) if parent is not None else None
+            if up is not None or j not in holds:
+                skipped_sections.add(j)
+                home[j] = up
+                continue
+        home[j] = j
+    counts["sections.deleted_by_editors"] = len(skipped_sections)
+    section_position = {j: p for p, j in enumerate(j for j in range(len(parsed_sections)) if j not in skipped_sections)}
     new_keys = [
         matching.EntryKey(parsed_sections[i][2], e.title[:300], matching.opening("\n".join(p for p in e.paragraphs if p)))
         for e, i in parsed_entries
@@ -315,18 +342,24 @@ def _store_tree(doc, volume, people, result, ghosts):
     # Sections, in book order: a parent is stored before its children.
     old_section_of = {j: i for i, j in section_pairs.items()}
     if old_sections and (
-        len(section_pairs) < len(parsed_sections) or any(old_sections[i].position != j for i, j in section_pairs.items())
+        len(section_pairs) < len(section_position)
+        or any(old_sections[i].position != section_position[j] for i, j in section_pairs.items())
     ):
         Section.objects.filter(volume=volume).update(position=F("position") + editing.PARK)
         for row in old_sections:
             row.position += editing.PARK
-    section_rows: list[Section] = []
+    section_rows: list[Section | None] = []
     matched_sections = []
+    revived_sections = []
     for j, (parsed, parent, path) in enumerate(parsed_sections):
+        if j in skipped_sections:
+            section_rows.append(None)
+            continue
+        parent = home[parent] if parent is not None else None
         values = {
             "parent_id": section_rows[parent].pk if parent is not None else None,
-            "position": j,
-            "level": parsed.level,
+            "position": section_position[j],
+            "level": parsed.level if parent == parsed_sections[j][1] else section_rows[parent].level + 1,
             "title": parsed.title[:200],
             "page": parsed.page,
             "digitized": parsed.digitized,
@@ -337,8 +370,12 @@ def _store_tree(doc, volume, people, result, ghosts):
             row = old_sections[old_section_of[j]]
             matched_sections.append((row, values))
         else:
-            row = Section.objects.create(volume=volume, **values)
+            row = Section.objects.create(volume=volume, pk=section_ghost_of.get(j), **values)
+            if j in section_ghost_of:
+                revived_sections.append(row.pk)
         section_rows.append(row)
+    if revived_sections:
+        tombstones.revived(Section, revived_sections)
     _update_changed(Section, matched_sections, SECTION_FIELDS)
 
     # Entries: the new rows, those matched (updated in place), those brought back.
@@ -355,7 +392,7 @@ def _store_tree(doc, volume, people, result, ghosts):
     created, matched_entries = [], []
     for j in kept:
         parsed, section_index = parsed_entries[j]
-        fresh = _entry(volume, section_rows[section_index], position[j], parsed)
+        fresh = _entry(volume, section_rows[home[section_index]], position[j], parsed)
         fresh.speaker_person = people.get(parsed.speaker) if parsed.speaker else None
         fresh.source_section = parsed_sections[section_index][2]
         fresh.source_title = fresh.title
@@ -392,7 +429,10 @@ def _store_tree(doc, volume, people, result, ghosts):
         )
         Section.objects.filter(pk__in=[s.pk for s in gone_sections]).delete()
         tombstones.vanished(
-            Section, gone_sections, volume.slug, {old_sections[i].pk: section_rows[j].pk for i, j in place.items()}
+            Section,
+            gone_sections,
+            volume.slug,
+            {old_sections[i].pk: section_rows[j].pk for i, j in place.items() if section_rows[j] is not None},
         )
     counts["entries.kept_ids"] = len(entry_pairs)
     counts["entries.removed"] = len(gone_entries)

@@ -1,9 +1,10 @@
-"""Tombstones: what an entry or section URL answers once the record is gone.
+"""Tombstones: what the URL of an entry, section, person or organisation answers once the record is gone.
 
 Every way a record goes leaves one: a load that no longer finds it (``store``), an
 editor's delete or merge (the ``post_delete`` receiver below, and ``editing``). A
 record brought back under its id (``editing.restore_entry``, a re-load that finds it
-again) takes its tombstone away.
+again) takes its tombstone away. This is the one mechanism for every public id: a
+merge (of entries, people or organisations) is a tombstone with ``replaced_by``.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import contextvars
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
-from .models import Entry, Section, Tombstone, Volume
+from .models import Entry, Organisation, Person, Section, Tombstone, Volume
 
 _loading = contextvars.ContextVar("tombstones_loading", default=False)
 MAX_HOPS = 20  # a chain of merges is followed this far
@@ -30,27 +31,47 @@ def written_by_load():
         _loading.reset(token)
 
 
+KINDS = {
+    Entry: Tombstone.Model.ENTRY,
+    Section: Tombstone.Model.SECTION,
+    Person: Tombstone.Model.PERSON,
+    Organisation: Tombstone.Model.ORGANISATION,
+}
+
+
 def _kind(model):
-    return Tombstone.Model.ENTRY if model is Entry else Tombstone.Model.SECTION
+    return KINDS[model]
+
+
+def _label(instance):
+    return str(getattr(instance, "title", None) or getattr(instance, "name", ""))[:300]
 
 
 @receiver(post_delete, sender=Entry)
 @receiver(post_delete, sender=Section)
+@receiver(post_delete, sender=Person)
+@receiver(post_delete, sender=Organisation)
 def record_deletion(sender, instance, **kwargs):
     if _loading.get():
         return
-    slug = Volume.objects.filter(pk=instance.volume_id).values_list("slug", flat=True).first() or ""
+    volume_id = getattr(instance, "volume_id", None)
+    slug = Volume.objects.filter(pk=volume_id).values_list("slug", flat=True).first() if volume_id else None
     Tombstone.objects.update_or_create(
         model=_kind(sender),
         object_id=instance.pk,
-        defaults={"volume_slug": slug, "title": instance.title[:300], "reason": Tombstone.Reason.DELETED, "replaced_by": None},
+        defaults={"volume_slug": slug or "", "title": _label(instance), "reason": Tombstone.Reason.DELETED, "replaced_by": None},
     )
 
 
-def merged(entry_id, into_id):
-    """Say that entry ``entry_id`` (already deleted) lives on in ``into_id``: its URL redirects there."""
-    Tombstone.objects.filter(model=Tombstone.Model.ENTRY, object_id=entry_id).update(
-        reason=Tombstone.Reason.MERGED, replaced_by=into_id
+def merged(model, pk, into_id, title=""):
+    """Say that record ``pk`` (already deleted) lives on in ``into_id``: its URL redirects there.
+
+    Records merged into ``pk`` earlier keep pointing at ``pk``; ``find`` follows the chain.
+    """
+    Tombstone.objects.update_or_create(
+        model=_kind(model),
+        object_id=pk,
+        defaults={"reason": Tombstone.Reason.MERGED, "replaced_by": into_id, **({"title": title[:300]} if title else {})},
     )
 
 
@@ -69,7 +90,7 @@ def vanished(model, rows, volume_slug, replaced_by=None):
             model=_kind(model),
             object_id=r.pk,
             volume_slug=volume_slug,
-            title=r.title[:300],
+            title=_label(r),
             reason=Tombstone.Reason.VANISHED,
             replaced_by=replaced_by.get(r.pk),
         )
@@ -97,5 +118,5 @@ def find(model, pk):
 
 
 def redirects(stone, live):
-    """An entry merged by an editor redirects to the one it was merged into; anything else answers 410."""
+    """A record merged by an editor redirects to the one it was merged into; anything else answers 410."""
     return live is not None and stone.reason == Tombstone.Reason.MERGED

@@ -29,7 +29,7 @@ from . import citations, tombstones
 from .api import toc_tree
 from .citations import DOCUMENT_TYPES, citation, entry_authors  # noqa: F401 — kept importable from views
 from .dates import EntryDate, entry_date_html
-from .models import Caption, Entry, Organisation, Person, RecordRedirect, Section, Volume
+from .models import Caption, Entry, Organisation, Person, Section, Volume
 from .search.highlight import highlight
 from .search.query import parse_query
 from .search.service import BUDGET as SEARCH_BUDGET
@@ -407,7 +407,7 @@ def _on_volume(sections, volume):
 
 
 def gone(request, model, pk):
-    """Answer for an entry or section id that no longer exists: 301 to what it was merged into, else 410, else 404."""
+    """Answer for an id (entry, section, person, organisation) that no longer exists: 301 to what it was merged into, else 410, else 404."""
     stone, live = tombstones.find(model, pk)
     if stone is None:
         raise Http404(f"没有编号为 {pk} 的{model._meta.verbose_name}")
@@ -816,9 +816,7 @@ def people(request):
 def person(request, pk):
     person = Person.objects.filter(pk=pk).first()
     if person is None:
-        # Merged by an editor: the person's page is the one it was merged into.
-        moved = get_object_or_404(RecordRedirect, model="person", old_id=pk)
-        return HttpResponsePermanentRedirect(reverse("person", args=[moved.new_id]))
+        return gone(request, Person, pk)
     timeline = person_timeline(person)
     return render(
         request,
@@ -843,7 +841,9 @@ def organisations(request):
 
 
 def organisation(request, pk):
-    org = get_object_or_404(Organisation, pk=pk)
+    org = Organisation.objects.filter(pk=pk).first()
+    if org is None:
+        return gone(request, Organisation, pk)
     appointments = org.appointments.select_related("person", "volume").order_by(
         "volume__year_covered", "volume__slug", "position"
     )

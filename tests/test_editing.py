@@ -80,9 +80,11 @@ def test_split_makes_two_entries_in_book_order_with_lines_captions_and_authors(i
     assert list(old.bylines.values_list("person__name", flat=True)) == ["石晨光"]
     assert list(new.bylines.values_list("person__name", flat=True)) == ["石晨光"]
     assert_book_order_is_consistent(volume)
-    # History: the loaded version, then the editor's change; the new entry's creation.
+    # History: the loaded version, then the editor's change, then its mentions re-linked
+    # to the shorter text (mention changes have history too); the new entry's creation.
     assert [(h.history_type, h.history_user) for h in old.history.order_by("history_date", "history_id")] == [
         ("+", None),
+        ("~", editor),
         ("~", editor),
     ]
     assert old.history.earliest().history_change_reason == editing.LOADED_VERSION

@@ -215,7 +215,7 @@ def test_an_entry_merged_by_an_editor_redirects_and_a_deleted_one_answers_410(db
     listing = ed.get("/admin/gazetteer/tombstone/")
     html = listing.content.decode()
     assert listing.status_code == 200 and "节日主题科普宣传" in html
-    assert f"条目 #{third.pk}「{third.title}」已由编辑并入另一条：现在是「新冠肺炎疫情应急科普」。" in html  # the redirect's message
+    assert f"条目 #{third.pk}「{third.title}」已由编辑并入另一记录：现在是「新冠肺炎疫情应急科普」。" in html  # the redirect's message
     assert not editor.has_perm("gazetteer.change_tombstone")
 
 
@@ -452,3 +452,80 @@ def test_the_matching_pairs_same_titled_entries_by_opening_then_book_order():
     moved = matching.EntryKey("专记", "讲话", a.opening)
     assert matching.pair_entries([a], [moved]) == {0: 0}
     assert matching.pair_entries([a], [matching.EntryKey("专记", "别的", a.opening)]) == {}
+
+
+def test_a_form_opened_before_a_merge_saves_nothing_and_leads_to_the_surviving_entry(qingshi, ed, editor):
+    first = qingshi_entry("区域位置")
+    second = editing.next_entry(first)
+    url = f"/admin/gazetteer/entry/{second.pk}/change/"
+    data = form_data(ed.get(url))  # the form is open ...
+    editing.merge_entries(first, second, user=editor)  # ... when another editor merges the entry away
+    merged_text = qingshi_entry("区域位置").text
+    data["text"] = "改过的正文"
+    response = ed.post(url, data, follow=True)
+    assert response.redirect_chain == [(f"/admin/gazetteer/entry/{first.pk}/change/", 302)]
+    html = response.content.decode()
+    assert f"条目 #{second.pk}「{second.title}」已由编辑并入另一记录：现在是「区域位置」。您提交的修改没有保存" in html
+    assert "不存在" not in html
+    assert qingshi_entry("区域位置").text == merged_text and not Entry.objects.filter(text="改过的正文").exists()
+
+
+def test_a_section_an_editor_deleted_is_left_out_by_later_loads_without_a_new_id(qingshi, ed, editor, client):
+    organisation = Section.objects.get(volume__slug=SLUG, title="组织工作")
+    propaganda = Section.objects.get(volume__slug=SLUG, title="宣传工作")
+    moved = list(organisation.entries.order_by("position"))
+    editing.move_entries(moved, propaganda, user=editor)
+    response = ed.post(f"/admin/gazetteer/section/{organisation.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not Section.objects.filter(pk=organisation.pk).exists()
+    last_section = Section.objects.order_by("-pk").first().pk
+
+    def check():
+        assert not Section.objects.filter(volume__slug=SLUG, title="组织工作").exists()
+        assert Section.objects.order_by("-pk").first().pk == last_section  # no id made and thrown away
+        assert list(Tombstone.objects.filter(model="section").values_list("object_id", "reason")) == [(organisation.pk, "deleted")]
+        assert {e.pk: e.section_id for e in Entry.objects.filter(pk__in=[e.pk for e in moved])} == {e.pk: propaganda.pk for e in moved}
+        assert client.get(f"/volumes/{SLUG}/sections/{organisation.pk}/").status_code == 410
+
+    reload_changed(qingshi)
+    check()
+    # A later forced load with nothing edited since leaves it out too.
+    change_file(qingshi, "圆满完成了", "全面完成了")
+    load_qingshi(qingshi, "--force", "--keep-edits")
+    check()
+
+
+def test_discarding_a_section_deletion_brings_the_section_back_under_its_id(qingshi, editor):
+    organisation = Section.objects.get(volume__slug=SLUG, title="组织工作")
+    editing.move_entries(list(organisation.entries.all()), Section.objects.get(volume__slug=SLUG, title="宣传工作"), user=editor)
+    organisation._history_user, deleted_id = editor, organisation.pk
+    organisation.delete()
+    assert Tombstone.objects.filter(model="section", object_id=deleted_id).exists()
+    load_qingshi(qingshi, "--force", "--discard-edits")
+    assert Section.objects.get(volume__slug=SLUG, title="组织工作").pk == deleted_id
+    assert qingshi_entry("基层党建").section_id == deleted_id
+    assert not Tombstone.objects.filter(model="section").exists()
+    assert_book_order_is_consistent(Volume.objects.get(slug=SLUG))
+
+
+def test_an_organisation_merge_survives_a_forced_corpus_reload_with_keep_edits(copy, editor, client):
+    from gazetteer.models import Appointment
+
+    jiwei = Organisation.objects.get(name="区纪委", region="许昌市魏都区")
+    jianwei = Organisation.objects.get(name="区监委", region="许昌市魏都区")
+    both = Appointment.objects.filter(organisation__in=[jiwei, jianwei])
+    lists = sorted(both.values_list("title", "person_id"))
+    mentions = set(Entry.objects.filter(organisations__in=[jiwei, jianwei]).values_list("pk", flat=True))
+    assert len(lists) == 16
+    editing.merge_organisations(jiwei, [jianwei], user=editor)
+
+    def check():
+        jiwei.refresh_from_db()
+        assert jiwei.aliases == ["区监委"] and not Organisation.objects.filter(name="区监委").exists()
+        assert sorted(jiwei.appointments.values_list("title", "person_id")) == lists
+        assert set(jiwei.mentioned_in.values_list("pk", flat=True)) == mentions
+        answer = client.get(f"/organisations/{jianwei.pk}/")
+        assert (answer.status_code, answer["Location"]) == (301, f"/organisations/{jiwei.pk}/")
+
+    check()
+    load_corpus(copy, "--force", "--keep-edits")
+    check()

@@ -12,7 +12,7 @@ from django.test import Client
 
 from gazetteer import editing, identity, store
 from gazetteer.management.commands import load_volume as load_volume_command
-from gazetteer.models import Appointment, Entry, Organisation, Person, RecordRedirect, ReviewDecision, Volume
+from gazetteer.models import Appointment, Entry, Organisation, Person, ReviewDecision, Tombstone, Volume
 from loaders.document import Appointment as Parsed
 from tests.test_admin import form_data
 
@@ -372,7 +372,7 @@ def test_accepting_a_merge_makes_one_record_of_the_namesakes(editor, index_resto
     identity.decide(key, "merge", user=editor)
     (zhang,) = Person.objects.filter(name="张浩", region=WEIDU)
     assert zhang.appointments.count() == 2
-    assert RecordRedirect.objects.filter(model="person", new_id=zhang.pk).count() == 1
+    assert Tombstone.objects.filter(model="person", reason="merged", replaced_by=zhang.pk).count() == 1
     with pytest.raises(identity.Undecidable):
         identity.decide(key, "merge", user=editor)
 
@@ -435,3 +435,54 @@ def test_splitting_a_person_through_the_admin(ed, editor, index_restored):
     assert new.history.get().history_user == editor
     nothing = ed.post(url, {"name": "李朝锋"})
     assert nothing.status_code == 200 and "请至少选择" in nothing.content.decode()
+
+
+def test_an_organisation_merged_in_the_admin_stays_merged_after_keep_edits(ed, editor, source, client):
+    keep = Organisation.objects.get(name="县委办公室", region=REGION)
+    other = Organisation.objects.get(name="中共青石县委", region=REGION)
+    theirs = set(other.mentioned_in.values_list("pk", flat=True))
+    mentions = theirs | set(keep.mentioned_in.values_list("pk", flat=True))
+    assert len(theirs) == 2 and len(mentions) > 2
+    chosen = {"action": "merge_organisations", "_selected_action": [keep.pk, other.pk]}
+    page = ed.post("/admin/gazetteer/organisation/", chosen)
+    assert page.status_code == 200 and f'name="keep" value="{other.pk}"' in page.content.decode()
+    response = ed.post("/admin/gazetteer/organisation/", {**chosen, "keep": keep.pk})
+    assert response["Location"] == f"/admin/gazetteer/organisation/{keep.pk}/change/"
+    everyone = sorted(["赵志刚", "王大明", "孙丽", "周强", "钱进", "吴敏", "郑涛"])
+
+    def check():
+        keep.refresh_from_db()
+        assert keep.aliases == ["中共青石县委"]
+        assert sorted(keep.appointments.values_list("person__name", flat=True)) == everyone
+        assert set(keep.mentioned_in.values_list("pk", flat=True)) == mentions
+        assert not Organisation.objects.filter(name="中共青石县委").exists()
+        answer = client.get(f"/organisations/{other.pk}/")
+        assert (answer.status_code, answer["Location"]) == (301, f"/organisations/{keep.pk}/")
+
+    check()
+    assert Organisation.history.filter(id=other.pk, history_type="-").get().history_user == editor
+    change_file(source, "全面完成了年度目标任务", "圆满完成了年度目标任务")
+    with pytest.raises(CommandError, match=f"机构 #{keep.pk}「县委办公室」修改"):
+        load(source)
+    load(source, "--keep-edits")
+    check()
+    # A forced load without edits since finds the old name among the aliases too.
+    call_command("load_volume", str(source), "--force", "--keep-edits", kind="yearbook", title="青石年鉴（2020）",
+                 year=2020, slug=SLUG, region=REGION, stdout=io.StringIO())  # fmt: skip
+    check()
+
+
+def test_mentions_moved_by_a_person_split_stay_moved_after_keep_edits(ed, editor, source):
+    zhao = person("赵志刚")
+    first, second = sorted(zhao.mentioned_in.values_list("pk", flat=True))
+    response = ed.post(f"/admin/gazetteer/person/{zhao.pk}/split/", {"name": "赵志刚", "mentions": [first]})
+    new = Person.objects.filter(name="赵志刚", region=REGION).exclude(pk=zhao.pk).get()
+    assert response["Location"] == f"/admin/gazetteer/person/{new.pk}/change/"
+    assert Entry.objects.get(pk=first).mentions_edited
+    change_file(source, "全面完成了年度目标任务", "圆满完成了年度目标任务")
+    with pytest.raises(CommandError, match=f"条目 #{first}「"):
+        load(source)
+    load(source, "--keep-edits")
+    assert list(new.mentioned_in.values_list("pk", flat=True)) == [first]
+    assert list(zhao.mentioned_in.values_list("pk", flat=True)) == [second]
+    assert Entry.objects.get(pk=first).history.latest().history_user == editor
