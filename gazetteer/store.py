@@ -243,7 +243,8 @@ def load_report(result: StoreResult, kind: str) -> dict:
 # The fields a load writes; a re-load updates a matched row's fields that differ.
 SECTION_FIELDS = ["parent_id", "position", "level", "title", "page", "digitized", "alt_titles", "source_path"]
 ENTRY_FIELDS = [
-    "section_id", "position", "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end", "year",
+    "section_id", "position", "kind", "title", "untitled", "kicker", "subtitle", "alt_titles", "text", "page", "date",
+    "date_end", "year",
     "date_precision", "date_printed", "lunar", "speaker", "speaker_title", "speaker_person_id", "source_tag",
     "tables", "source_file", "line_start", "line_end", "source_file_end", "notes", "source_section", "source_title",
 ]  # fmt: skip
