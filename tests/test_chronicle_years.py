@@ -9,6 +9,7 @@ from django.core.management import call_command
 from gazetteer import corpus
 from gazetteer.models import Entry, Volume
 from loaders.document import LoaderError
+from tests.test_import import data_dir  # noqa: F401 — the upload directory, per test
 
 DATA = Path(__file__).resolve().parent / "data" / "chronicle"
 
@@ -87,3 +88,19 @@ def test_the_manifest_takes_lunar_eras_as_a_list(tmp_path):
     manifest.write_text(manifest.read_text(encoding="utf-8").replace('["民国"]', '"民国"'), encoding="utf-8")
     with pytest.raises(LoaderError, match="lunar_eras must be a list"):
         corpus.read_manifest(manifest)
+
+
+def test_the_import_page_takes_the_lunar_eras(client, editor, data_dir):  # noqa: F811
+    from tests.test_import import IMPORT, confirm, upload
+
+    client.force_login(editor)
+    details = {"title": "柳城大事志", "region": "", "year_covered": "", "year": "", "kind": "auto", "slug": "liucheng"}
+    data = (DATA / "before-common-era.txt").read_bytes()
+    previewed = client.post(IMPORT, {**details, "lunar_eras": "民国", "files": [upload("liucheng.txt", data)]})
+    assert previewed.status_code == 200
+    assert 'name="lunar_eras" value="民国"' in previewed.content.decode()  # carried to the confirmation
+    assert "1938年3月（民国27年（1938年）3月，农历）" in previewed.content.decode()
+    assert confirm(client, previewed, **details, lunar_eras="民国").status_code == 302
+    volume = Volume.objects.get(slug="liucheng")
+    assert volume.lunar_eras == ["民国"]
+    assert list(volume.entries.filter(year=1938).values_list("lunar", flat=True)) == [True, True]
