@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 # The sample's district names, replaced in copy k ≥ 1 by names made of these characters
 # (only combinations that occur nowhere in the sample are used).
 DISTRICTS = ("魏都", "长葛")
-_FIRST = "安宁永清丰延兴临和崇泰嘉康瑞昌"
+_FIRST = "安宁永清丰延兴临和崇泰嘉康瑞昌福盛华吉祥通顺隆德广"
 _SECOND = "川平阳泉源原台溪陵丘"
 # Digits of a number followed by one of these counters are permuted; dates (年/月/日),
 # pages and section numbers are not followed by them.

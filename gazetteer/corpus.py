@@ -212,13 +212,14 @@ def after_load(results: list[store.StoreResult], progress: Callable[[str], None]
     changed = [r.volume for r in results if r.status != "unchanged"]
     documents, how = 0, ""
     if changed:
-        store.link_mentions()
-        if dictionary.regenerate():
-            # New words change how every text is cut into tokens, not only the new ones.
-            documents, how = indexing.rebuild(), "rebuilt (the dictionary changed)"
-        else:
-            documents, how = indexing.reindex_volumes(changed), "updated"
-    if not how and not indexing.in_sync():
+        # A volume's new people and organisations may be named in earlier volumes of
+        # its region, and only there (mentions are matched within a region).
+        store.link_mentions(Volume.objects.filter(region__in={v.region for v in changed}))
+        # New words change the cut of the texts that contain them, and only those: the
+        # loaded volumes and those earlier documents are indexed, not the archive.
+        added = dictionary.regenerate().added
+        documents, how = indexing.update_after_load(changed, added)
+    if not indexing.in_sync():
         documents, how = indexing.rebuild(), "rebuilt (it did not match the database)"
     if progress and how:
         progress(f"search index {how}: {documents} documents in {time.monotonic() - started:.1f} s")

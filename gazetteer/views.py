@@ -32,6 +32,7 @@ from .dates import EntryDate, entry_date_html, year_label
 from .models import Caption, Entry, Organisation, Person, RecordRedirect, Section, Volume
 from .search.highlight import highlight
 from .search.query import parse_query
+from .search.service import BUDGET as SEARCH_BUDGET
 from .search.service import MAX_QUERY_LENGTH, SearchForm, SearchUnavailable, search
 from .search.service import PER_PAGE as SEARCH_PER_PAGE
 from .timeline import person_timeline
@@ -522,7 +523,6 @@ def _table(table):
 FILTERS = ("volume", "kind", "year", "category", "speaker", "author", "date_from", "date_to")
 FACET_LABELS = {"volume": "卷册", "kind": "类型", "year": "年份", "category": "类目"}
 SORT_LABELS = [("relevance", "相关度"), ("-date", "日期（新→旧）"), ("date", "日期（旧→新）")]
-_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
 def _facets(request, result, volume_titles):
@@ -579,7 +579,7 @@ def _suggestions(data, result):
     """Return searches that would find something, for a query that found nothing."""
     out = []
     if any(data.get(name) for name in FILTERS):
-        unfiltered = search({"q": data.get("q")})
+        unfiltered = search({"q": data.get("q")}, budget=SEARCH_BUDGET / 4, suggestions=False)
         if unfiltered.total:
             out.append(
                 {
@@ -592,36 +592,10 @@ def _suggestions(data, result):
     plain = not any(w == "OR" or w[0] in "-－" or any(q in w for q in '"“”「」『』＂') for w in words)
     if plain and 1 < len(words) <= 4:
         for word in words:
-            found = search({"q": word})
+            found = search({"q": word}, budget=SEARCH_BUDGET / 8, suggestions=False)
             if found.total:
                 out.append(
                     {"label": f"只检索“{word}”", "count": found.total, "url": "?" + urlencode({"q": word})}
-                )
-    elif plain and len(words) == 1 and _CJK_WORD.match(words[0]):
-        # One character off: 李朝峰 for 李朝锋, the kind of slip the sources make too.
-        word = words[0]
-        pattern = (
-            "^("
-            + "|".join(re.escape(word[:i]) + "." + re.escape(word[i + 1 :]) for i in range(len(word)))
-            + ")$"
-        )
-        names = set(
-            Person.objects.filter(name__regex=pattern).exclude(name=word).values_list("name", flat=True)[:5]
-        )
-        names |= set(
-            Organisation.objects.filter(name__regex=pattern)
-            .exclude(name=word)
-            .values_list("name", flat=True)[:5]
-        )
-        for name in sorted(names)[:5]:
-            found = search({"q": name})
-            if found.total:
-                out.append(
-                    {
-                        "label": f"您是不是要找“{name}”",
-                        "count": found.total,
-                        "url": "?" + urlencode({"q": name}),
-                    }
                 )
     return out
 

@@ -2,7 +2,6 @@
 
 import io
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from django.core.management.base import CommandError
 
 from gazetteer import backup
 from gazetteer.models import Appointment, Caption, Entry, IndexTask, Person
+from gazetteer.search import versions
 from gazetteer.search.indexing import backend
 from gazetteer.search.service import search
 
@@ -86,7 +86,7 @@ def test_restore_brings_an_emptied_database_back_record_for_record(shared_db, tm
 
         # An empty data dir: no rows, no search index.
         call_command("flush", interactive=False, verbosity=0)
-        shutil.rmtree(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])
+        versions.remove(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])
         backend().reset()
         assert Entry.objects.count() == 0
 

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from gazetteer.corpus import slug_for
 from gazetteer.models import Entry, Organisation, Person, Volume
+from gazetteer.search import versions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -146,14 +147,13 @@ def test_a_database_error_during_a_load_is_one_line_and_changes_nothing():
 
 @pytest.mark.django_db
 def test_load_corpus_rebuilds_an_index_that_was_lost():
-    import shutil
 
     from django.conf import settings
 
     from gazetteer.search.indexing import backend
     from gazetteer.search.service import search
 
-    shutil.rmtree(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])
+    versions.remove(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])
     backend().reset()
     out = io.StringIO()
     call_command("load_corpus", stdout=out)

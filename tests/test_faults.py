@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import shutil
 import signal
 import sqlite3
 import threading
@@ -25,6 +24,7 @@ from django.db import DatabaseError, OperationalError, connection, transaction
 
 from gazetteer import corpus
 from gazetteer.models import Entry, IndexTask, Person, Volume
+from gazetteer.search import versions
 from tests.live import Browser, LiveArchive, raw_status, wait_until
 
 POSTGRES = settings.DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
@@ -194,7 +194,7 @@ def test_a_deleted_index_makes_only_search_unavailable_until_rebuild_index(live)
     assert total > 100
     # Every worker has its searcher open when the directory goes, as on a busy site.
     assert hold_every_worker(live, "/search/?q=%E9%AD%8F%E9%83%BD") == [200] * live.workers
-    shutil.rmtree(live.index_dir)
+    versions.remove(live.index_dir)
     assert_search_unavailable_and_the_rest_serves(live)
     rebuild_and_check(live, total)
 
@@ -217,7 +217,7 @@ def test_a_corrupt_index_makes_only_search_unavailable(live):
     assert_search_unavailable_and_the_rest_serves(live)
     # The README's recovery for a corrupt index: remove the directory, rebuild. (rebuild_index
     # alone fails here: haystack's clear step opens the index before emptying it.)
-    shutil.rmtree(live.index_dir)
+    versions.remove(live.index_dir)
     rebuild_and_check(live, total)
 
 

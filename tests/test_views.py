@@ -517,7 +517,7 @@ def test_search_without_results_suggests_what_would_find_something(client):
     assert "在全部文献中检索“疫情防控” 79 条" in text_of(filtered)
     # A name one character off from a name in the archive.
     typo = client.get("/search/", {"q": "李朝铎"})
-    assert "您是不是要找“李朝锋”" in text_of(typo)
+    assert "李朝铎 — 也写作 李朝锋，共 76 条" in text_of(typo)
 
 
 def test_empty_search_shows_the_help(client):

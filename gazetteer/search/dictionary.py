@@ -7,12 +7,17 @@ one process are known to the serving workers without a restart.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass
 
 from django.conf import settings
 
 from . import analysis
-from .names import archive_words
+from .names import MIN_OCCURRENCES, archive_words, place_name_counts
 
 _lock = threading.Lock()
 _seen_mtime: float | None = None
@@ -40,21 +45,70 @@ def analysis_configured() -> bool:
     return _seen_mtime is not None or not path().exists()
 
 
-def regenerate() -> bool:
-    """Write the dictionary from the database; return True if its words changed."""
-    from ..models import Entry, Organisation, Person, Section, Volume
+@dataclass(frozen=True)
+class WordChange:
+    """The words a regeneration added to the dictionary (true if there are any)."""
+
+    added: tuple[str, ...] = ()
+
+    def __bool__(self):
+        return bool(self.added)
+
+
+def regenerate() -> WordChange:
+    """Write the dictionary from the database; return the words it gained.
+
+    Words are never dropped (a person merged away, a volume deleted): a serving worker
+    cannot take a word out of its segmenter, so a word the file forgot would still cut
+    queries in the workers started before, and cut them differently in those started
+    after — index and queries would no longer agree. A word without its record only
+    keeps a name whole, which it was in the texts that printed it. Place names are
+    mined per volume and the counts kept (``places-cache.json``): only a volume whose
+    entries changed is segmented again.
+    """
+    from ..models import Organisation, Person, Section, Volume
 
     people = [n for name, aliases in Person.objects.values_list("name", "aliases") for n in [name, *aliases]]
     orgs = [n for name, aliases in Organisation.objects.values_list("name", "aliases") for n in [name, *aliases]]
     sections = Section.objects.values_list("title", flat=True)
-    texts = (t for text in Entry.objects.values_list("text", flat=True).iterator() for t in text.split("\n"))
     regions = Volume.objects.values_list("region", flat=True).distinct()
-    words = archive_words(people, orgs, sections, texts, regions)
-    old = [w if isinstance(w, str) else w[0] for w in analysis.load_user_dict(path())]
-    if sorted(old) == words:
+    words = archive_words(people, orgs, sections, regions=regions, places=_place_names())
+    old = {(w if isinstance(w, str) else w[0]): w for w in analysis.load_user_dict(path())}
+    added = tuple(w for w in words if w not in old)
+    if not added:
         refresh()
-        return False
+        return WordChange()
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    analysis.write_user_dict(path(), words)
+    analysis.write_user_dict(path(), [*old.values(), *added])
     refresh()
-    return True
+    return WordChange(added)
+
+
+def _place_names() -> set[str]:
+    """Return the place names that occur at least twice in the archive's entries."""
+    from ..models import Entry
+
+    cache_file = settings.DATA_DIR / "places-cache.json"
+    try:
+        cache = json.loads(cache_file.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        cache = {}
+    texts = defaultdict(list)
+    for volume_id, text in Entry.objects.order_by("volume_id", "id").values_list("volume_id", "text").iterator(2000):
+        texts[str(volume_id)].append(text)
+    fresh, total = {}, Counter()
+    for volume_id, volume_texts in texts.items():
+        digest = hashlib.sha1("\x00".join(volume_texts).encode()).hexdigest()
+        kept = cache.get(volume_id)
+        if kept and kept[0] == digest:
+            counts = kept[1]
+        else:
+            counts = dict(place_name_counts(line for t in volume_texts for line in t.split("\n")))
+        fresh[volume_id] = [digest, counts]
+        total.update(counts)
+    if fresh != cache:
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+        tmp = cache_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(fresh, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, cache_file)
+    return {name for name, n in total.items() if n >= MIN_OCCURRENCES}

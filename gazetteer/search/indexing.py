@@ -11,19 +11,29 @@ write the index directly, waiting for the lock, after their own transaction.
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
 
 from django.apps import apps
 from django.db import transaction
-from django.db.models import signals
+from django.db.models import Q, signals
 from haystack import connections
-from haystack.constants import DJANGO_CT, ID
+from haystack.constants import ID
 from haystack.signals import BaseSignalProcessor
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import TOC, FileIndex, LockError
+from whoosh.util.filelock import try_for
 
 from ..models import Appointment, Byline, Caption, Entry, IndexTask, Organisation, Person, Section, Volume
+from . import dictionary, versions
 
 _state = threading.local()
+INDEX_NAME = "MAIN"  # haystack's Whoosh index name
+# Above this share of the archive's documents re-cut by new words, rebuild instead.
+REBUILD_SHARE = 0.3
 
 
 @contextlib.contextmanager
@@ -160,24 +170,33 @@ def process_queue(batch: int = 2000) -> int:
     return len(tasks)
 
 
-def reindex_volumes(volumes) -> int:
-    """Replace the entry documents of these volumes, and every person and organisation."""
+def reindex_volumes(volumes, also: dict | None = None) -> int:
+    """Replace the entry documents of these volumes, the people and organisations of their
+    regions (a load adds and replaces only those), and the documents in ``also``
+    ({model: ids}, the earlier documents that new dictionary words cut differently)."""
     be, ui = backend(), unified_index()
+    volumes = list(volumes)
+    regions = {v.region for v in volumes}
     writer = be.writer(timeout=120.0)
     written = 0
     try:
         for volume in volumes:
             writer.delete_by_term("volume", volume.slug)
-        for model in (Person, Organisation):
-            writer.delete_by_term(DJANGO_CT, label(model))
         entry_index = ui.get_index(Entry)
         for volume in volumes:
             for entry in entry_index.index_queryset().filter(volume=volume).iterator(chunk_size=500):
                 writer.update_document(**_document(entry_index, entry, be))
                 written += 1
-        for model in (Person, Organisation):
+        fresh = {v.pk for v in volumes}
+        for model in (Entry, Person, Organisation):
             search_index = ui.get_index(model)
-            for obj in search_index.index_queryset().iterator(chunk_size=500):
+            ids = set((also or {}).get(model, ()))
+            objects = search_index.index_queryset()
+            if model is Entry:
+                objects = objects.filter(pk__in=ids).exclude(volume_id__in=fresh)
+            else:
+                objects = objects.filter(Q(region__in=regions) | Q(pk__in=ids))
+            for obj in objects.iterator(chunk_size=500):
                 writer.update_document(**_document(search_index, obj, be))
                 written += 1
     except BaseException:
@@ -187,12 +206,102 @@ def reindex_volumes(volumes) -> int:
     return written
 
 
-def rebuild() -> int:
-    """Empty the index and index everything again."""
-    be = backend()
-    be.clear(commit=True)
-    be.reset()
-    return reindex_volumes(list(Volume.objects.all()))
+def rebuild(*, before_switch: Callable[[], None] | None = None) -> int:
+    """Index everything into a new directory and switch search to it in one rename.
+
+    Search keeps answering from the live index until the switch (``versions``). The live
+    index's write lock is held meanwhile, so the queue's indexer cannot commit a change
+    there that the new build, already past that row, would then lose; it applies it to
+    the new index after the switch. ``before_switch`` is called with the new index
+    complete, just before the switch (tests pause there).
+    """
+    be, ui = backend(), unified_index()
+    dictionary.refresh()
+    path = Path(be.path)
+    _, schema = be.build_schema(ui.all_searchfields())
+    lock = _live_lock(path)
+    try:
+        build = versions.new_build(path)
+        storage = FileStorage(str(build))
+        # A generation the live index has not reached: a worker that compares
+        # generations to notice a new commit notices the switch too.
+        TOC(schema, [], _live_generation(path)).write(storage, INDEX_NAME)
+        writer = FileIndex(storage, schema, INDEX_NAME).writer(limitmb=256)
+        written = 0
+        try:
+            for model in (Entry, Person, Organisation):
+                search_index = ui.get_index(model)
+                for obj in search_index.index_queryset().iterator(chunk_size=500):
+                    writer.update_document(**_document(search_index, obj, be))
+                    written += 1
+        except BaseException:
+            writer.cancel()
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+        writer.commit()
+        if before_switch is not None:
+            before_switch()
+        previous = versions.switch(path, build)
+        be.reset()
+        versions.prune(path, keep=[build, previous])
+    finally:
+        if lock is not None:
+            lock.release()
+    return written
+
+
+def _live_lock(path: Path):
+    """Acquire the live index's write lock (None when there is no live index)."""
+    if not path.is_dir():
+        return None  # a damaged index still has its lock file: it is taken all the same
+    lock = FileStorage(str(path)).lock(f"{INDEX_NAME}_WRITELOCK")
+    if not try_for(lock.acquire, timeout=300.0, delay=0.25):
+        raise LockError(f"the search index at {path} is locked by another writer")
+    return lock
+
+
+def _live_generation(path: Path) -> int:
+    try:
+        return TOC._latest_generation(FileStorage(str(path)), INDEX_NAME) + 1
+    except Exception:  # missing or unreadable: any generation will do
+        return 0
+
+
+def index_usable() -> bool:
+    """Whether the live index exists and opens."""
+    try:
+        backend().searcher()
+        return True
+    except Exception:  # missing or corrupt: only a full rebuild brings it back
+        return False
+
+
+def update_after_load(volumes, added_words=()) -> tuple[int, str]:
+    """Index what a load changed; return (documents written, what was done).
+
+    The loaded volumes' documents, and the earlier documents that contain a word the
+    dictionary gained (``wordscan``): new words change the cut of those texts only.
+    When they are a large part of the archive, a full rebuild is cheaper.
+    """
+    from . import wordscan
+
+    if not index_usable():
+        return rebuild(), "rebuilt (there was no usable index)"
+    also = wordscan.documents_containing(added_words) if added_words else {}
+    if also:  # those the load indexes anyway are not counted as re-cut
+        regions = {v.region for v in volumes}
+        also[Entry] -= set(Entry.objects.filter(volume__in=volumes).values_list("pk", flat=True))
+        for model in (Person, Organisation):
+            also[model] -= set(model.objects.filter(region__in=regions).values_list("pk", flat=True))
+    recut = sum(len(ids) for ids in also.values())
+    total = Entry.objects.count() + Person.objects.count() + Organisation.objects.count()
+    if recut > total * REBUILD_SHARE:
+        return rebuild(), f"rebuilt ({len(added_words)} new words re-cut {recut} of {total} documents)"
+    written = reindex_volumes(volumes, also)
+    how = "updated"
+    if added_words:
+        how += f" ({len(added_words)} new words: {recut} earlier documents re-indexed)"
+    return written, how
 
 
 def health() -> list[tuple[str, int, int]]:

@@ -29,6 +29,12 @@ MIN_OCCURRENCES = 2
 
 def place_names(texts: Iterable[str]) -> set[str]:
     """Return place names that occur at least twice in ``texts``, as described above."""
+    return {name for name, n in place_name_counts(texts).items() if n >= MIN_OCCURRENCES}
+
+
+def place_name_counts(texts: Iterable[str]) -> Counter:
+    """Return how often each place-name candidate occurs in ``texts`` (counts of several
+    parts of the archive add up: the dictionary keeps them per volume)."""
     counts = Counter()
     for text in texts:
         words = [s.text for s in segment(text, subwords=False)]
@@ -47,7 +53,7 @@ def place_names(texts: Iterable[str]) -> set[str]:
                 run = [word]
             else:
                 run = []
-    return {name for name, n in counts.items() if n >= MIN_OCCURRENCES}
+    return counts
 
 
 def region_parts(region: str) -> list[str]:
@@ -59,10 +65,14 @@ def archive_words(
     people: Iterable[str],
     organisations: Iterable[str],
     sections: Iterable[str],
-    texts: Iterable[str],
+    texts: Iterable[str] = (),
     regions: Iterable[str] = (),
+    places: Iterable[str] = (),
 ) -> list[str]:
-    """Return the sorted user dictionary: names of people, organisations, places, short section titles."""
+    """Return the sorted user dictionary: names of people, organisations, places, short section titles.
+
+    Place names are mined from ``texts``, or given ready in ``places``.
+    """
     words = set()
     for name in [*people, *organisations, *(part for r in regions for part in region_parts(r))]:
         name = name.strip()
@@ -75,4 +85,5 @@ def archive_words(
         if 2 <= len(title) <= 6 and " " not in title:
             words.add(title)
     words |= place_names(texts)
+    words |= set(places)
     return sorted(words)

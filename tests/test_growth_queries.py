@@ -1,0 +1,53 @@
+"""The pages that list the archive make no more queries when the archive grows: twice the
+sample corpus (a synthetic district of bench/scale.py beside it) costs what the sample does."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from bench import scale
+from gazetteer import corpus
+from gazetteer.models import Volume
+from gazetteer.search import indexing
+
+pytestmark = pytest.mark.django_db
+GROWING = [
+    "/",
+    "/volumes/",
+    "/people/",
+    "/people/?page=2",
+    "/organisations/",
+    "/chronicle/",
+    "/chronicle/?date_from=2020-01-01&date_to=2020-12-31",
+    "/search/?q=许昌",
+    "/search/?q=工作&kind=chronicle",
+    "/api/volumes",
+    "/api/people",
+]
+
+
+@pytest.fixture
+def index_rebuilt_after():
+    yield
+    indexing.rebuild()  # the added volumes are rolled back; their documents must go too
+
+
+def queries(client, url):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(ctx.captured_queries)
+
+
+def test_pages_that_list_the_archive_make_as_many_queries_at_twice_its_size(
+    client, tmp_path, django_assert_max_num_queries, index_rebuilt_after
+):
+    at_1x = {url: queries(client, url) for url in GROWING}
+    assert max(at_1x.values()) <= 15
+    results = [corpus.load_volume(meta, paths) for k, meta, paths in scale.copies(2, tmp_path) if k == 1]
+    corpus.after_load(results)
+    assert Volume.objects.count() == 8
+    assert "安川" in client.get("/volumes/").content.decode()  # the new district is listed
+    for url in GROWING:
+        with django_assert_max_num_queries(at_1x[url]):
+            client.get(url)

@@ -1,0 +1,145 @@
+"""Adding a volume indexes that volume and the earlier texts its new words re-cut, not the
+archive; a full rebuild never leaves search without an index."""
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from haystack import connections
+from whoosh.query import Term
+
+from gazetteer import corpus, store
+from gazetteer.models import Entry, Organisation, Person
+from gazetteer.search import analysis, dictionary, indexing, versions, wordscan
+from gazetteer.search.service import search
+
+pytestmark = pytest.mark.django_db
+NEWSPAPER = Path(settings.BASE_DIR) / "tests" / "data" / "grow" / "yongchuan-newspaper.txt"
+# A speech of the sample has "要充分发挥大周再生金属产业优势", cut 大周 / 再生. A reporter named
+# 周再生 makes that a word which splits 大周 (大 / 周再生): the old text must then be
+# found by the name, as the new one is.
+OLD_TEXT = "要充分发挥大周再生金属产业优势"
+
+
+@pytest.fixture
+def index_rebuilt_after():
+    yield
+    indexing.rebuild()  # the test's rows are rolled back; its documents must go too
+
+
+def entry_ids(q):
+    return {h["id"] for h in search({"q": q}).hits}
+
+
+def test_a_new_name_that_splits_an_earlier_word_finds_the_old_text_and_the_new(index_rebuilt_after):
+    old = Entry.objects.get(text__contains=OLD_TEXT)
+    assert not analysis._get_engine().has_word("周再生")
+    assert "周再生" not in analysis.tokens(OLD_TEXT)
+    documents = Entry.objects.count() + Person.objects.count()
+    meta = store.VolumeMeta(slug="yongchuan-news", title="永川新闻", kind="newspaper", region="许昌市永川区", year=2022)
+    result = corpus.load_volume(meta, [NEWSPAPER])
+    said = []
+    corpus.after_load([result], progress=said.append)
+
+    new = set(Entry.objects.filter(volume__slug="yongchuan-news").values_list("pk", flat=True))
+    assert len(new) == 1
+    assert "周再生" in analysis.tokens(OLD_TEXT, mode="query")
+    assert entry_ids("周再生") == new | {old.pk}
+    assert "周再生" in set(dictionary.path().read_text(encoding="utf-8").split())
+    # Incremental: the volume, its region's people, and the one earlier entry re-cut.
+    assert said[0].startswith("search index updated (")
+    assert " 1 earlier documents re-indexed" in said[0]
+    assert documents > 1000
+    assert indexing.in_sync()
+
+
+def test_a_new_word_changes_the_cut_only_of_texts_that_contain_it():
+    # The claim the incremental update rests on, on the whole sample corpus: jieba's
+    # graph gains edges only where the word occurs; its total frequency changes too,
+    # and that must move no other cut.
+    # Names that split a word of the sample (踏石留印 → 踏 / 石留印) ...
+    words = ["严成为", "石留印", "周公铁", "龙金阳", "程双洎", "高捐款"]
+    texts = dict(wordscan.entry_texts())
+    # ... and some 290 that occur nowhere, which only raise the total frequency.
+    everything = "\n".join(texts.values())
+    words += [a + b + c for a in "欧尉迟端木诸葛" for b in "晓明远思嘉子" for c in "晨曦川岚泽钧朗" if a + b + c not in everything]
+    words = list(dict.fromkeys(words))
+    assert len(words) > 250
+    assert not any(analysis._get_engine().has_word(w) for w in words)
+    before = {pk: analysis.tokens(text) for pk, text in texts.items()}
+    analysis.configure(None, words)
+    changed = {pk for pk, text in texts.items() if analysis.tokens(text) != before[pk]}
+    containing = wordscan.documents_containing(words)[Entry]
+    assert changed <= containing
+    assert len(changed) >= 3
+    assert containing == {pk for pk, text in texts.items() if any(w in wordscan.analysed_form(text) for w in words)}
+
+
+def test_the_scan_reads_texts_as_the_segmenter_does():
+    assert wordscan.analysed_form("主任 王 焱，副主任") == "主任 王焱，副主任"
+    assert wordscan.pattern(["李朝鋒"]).search(wordscan.analysed_form("區長李朝鋒講話"))
+    found = wordscan.documents_containing(["颍汝干渠"])
+    assert found[Entry] == set(Entry.objects.filter(text__contains="颍汝干渠").values_list("pk", flat=True)) | set(
+        Entry.objects.filter(title__contains="颍汝干渠").values_list("pk", flat=True)
+    )
+    assert wordscan.documents_containing([]) == {Entry: set(), Person: set(), Organisation: set()}
+
+
+def test_a_word_whose_record_goes_stays_in_the_dictionary():
+    # A serving worker cannot take a word out of its segmenter: dropping it from the
+    # file would make workers started before and after cut queries differently.
+    person = Person.objects.create(name="欧阳晓晨", region="许昌市魏都区")
+    assert dictionary.regenerate().added == ("欧阳晓晨",)
+    person.delete()
+    assert not dictionary.regenerate()
+    assert "欧阳晓晨" in set(dictionary.path().read_text(encoding="utf-8").split())
+
+
+def count_in_another_worker(word):
+    """Count the documents holding ``word`` as another worker sees the index now."""
+    seen = {}
+
+    def run():
+        backend = connections["default"].get_backend()  # per thread: a fresh backend
+        seen["n"] = len(list(backend.searcher().docs_for_query(Term("text", word))))
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return seen["n"]
+
+
+def test_search_answers_from_the_old_index_until_the_rebuild_switches():
+    full = count_in_another_worker("颍汝干渠")
+    assert full >= 5
+    gone = Entry.objects.filter(text__contains="颍汝干渠").first().pk
+    indexing.write({}, {Entry: [gone]})
+    assert count_in_another_worker("颍汝干渠") == full - 1
+    live = versions.live_build(indexing.backend().path)
+    during = []
+    indexing.rebuild(before_switch=lambda: during.append(count_in_another_worker("颍汝干渠")))
+    # While the new index was written: the old one, whole (not an emptied one).
+    assert during == [full - 1]
+    assert count_in_another_worker("颍汝干渠") == full
+    assert versions.live_build(indexing.backend().path) != live
+    assert live.is_dir()  # kept until the next rebuild, for readers that still open it
+    indexing.rebuild()
+    assert not live.exists()
+    assert len(list(versions.builds_dir(indexing.backend().path).iterdir())) == 2
+
+
+def test_rebuild_index_replaces_a_damaged_index_without_deleting_it_first():
+    live = versions.live_build(indexing.backend().path)
+    (toc,) = live.glob("_MAIN_*.toc")
+    toc.write_bytes(b"\x00garbage" * 100)
+    for segment in live.glob("*.seg"):
+        segment.unlink()
+    indexing.backend().reset()
+    assert not indexing.index_usable()
+    call_command("rebuild_index", "--noinput", stdout=io.StringIO())
+    assert indexing.index_usable()
+    assert indexing.in_sync()
+    assert count_in_another_worker("颍汝干渠") >= 5
