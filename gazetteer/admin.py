@@ -26,6 +26,7 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 from . import editing, signin, tombstones
 from .admin_import import VolumeLoadingMixin
 from .admin_review import PersonSplitMixin
+from .formfields import LinesField
 from .ids import as_id
 from .models import (
     Appointment,
@@ -230,9 +231,11 @@ class SourceFileAdmin(admin.ModelAdmin):
 
 
 class SectionForm(forms.ModelForm):
+    alt_titles = LinesField(label="异写标题", help_text="每行一个，如目录与正文写法不同")
+
     class Meta:
         model = Section
-        fields = ["volume", "parent", "title", "page", "digitized"]
+        fields = ["volume", "parent", "title", "alt_titles", "page", "digitized"]
 
     def clean(self):
         data = super().clean()
@@ -402,10 +405,13 @@ class CaptionInline(admin.TabularInline):
 
 
 class EntryForm(forms.ModelForm):
+    notes = LinesField(label="注释", help_text="每行一条：脚注、整理说明（如：根据录音整理）等")
+    alt_titles = LinesField(label="异写标题", help_text="每行一个，如目录与正文写法不同")
+
     class Meta:
         model = Entry
         fields = [
-            "section", "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end",
+            "section", "kind", "title", "untitled", "kicker", "subtitle", "alt_titles", "text", "notes", "page", "date", "date_end",
             "date_precision", "date_printed", "lunar",
             "speaker", "speaker_title", "speaker_person", "source_tag", "people", "organisations",
         ]  # fmt: skip
@@ -446,8 +452,8 @@ class EntryAdmin(HistoryAdmin):
     list_per_page = 50
     actions = ["move_to_section", "move_up", "move_down", "merge_selected"]
     fieldsets = [
-        (None, {"fields": ["volume", "section", ("kind", "page"), ("title", "untitled"), "subtitle"]}),
-        ("正文与原文", {"fields": [("text", "source_excerpt")], "description": "左为正文（一段一行），右为源文件中本条的原文行。"}),
+        (None, {"fields": ["volume", "section", ("kind", "page"), "kicker", ("title", "untitled"), "subtitle", "alt_titles"]}),
+        ("正文与原文", {"fields": [("text", "source_excerpt"), "notes"], "description": "左为正文（一段一行），右为源文件中本条的原文行。"}),
         ("日期与讲话人", {"fields": [("date", "date_end", "date_precision"), ("date_printed", "lunar"), ("speaker", "speaker_title"), "speaker_person", "source_tag"]}),
         ("提及", {"fields": ["people", "organisations"], "classes": ["collapse"]}),
         ("出处", {"fields": [("source_file", "line_start", "line_end"), "position"]}),

@@ -7,6 +7,8 @@ load report shows what the last load of a volume stored in ``Volume.load_report`
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -66,6 +68,10 @@ class ImportForm(forms.Form):
     )
     year = forms.IntegerField(label="出版年", min_value=1, max_value=9999, required=False)
     kind = forms.ChoiceField(label="类型", choices=kind_choices, initial=AUTO)
+    lunar_eras = forms.CharField(
+        label="农历纪月的纪元", max_length=100, required=False,
+        help_text="大事记中这些纪元的月、日为农历，按原书照录；多个以空格或顿号分隔，如：民国",
+    )
     slug = forms.CharField(
         label="标识", max_length=100, required=False, help_text="用于网址；留空则由书名的拼音和年份生成"
     )
@@ -87,6 +93,7 @@ class ImportForm(forms.Form):
             region=data["region"],
             year=data["year"],
             year_covered=year_covered,
+            lunar_eras=tuple(re.split(r"[\s、，,]+", data["lunar_eras"].strip())) if data["lunar_eras"].strip() else (),
         )
 
 
@@ -294,6 +301,7 @@ class VolumeLoadingMixin:
                 "year_covered": meta.year_covered,
                 "year": meta.year,
                 "kind": meta.kind,
+                "lunar_eras": "、".join(meta.lunar_eras),
                 "slug": meta.slug,
             }
         )

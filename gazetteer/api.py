@@ -33,6 +33,7 @@ def _date_fields(entry):
     """The date as the text gives it: how precise, as printed, lunar, and the reader's label."""
     when = EntryDate.of(entry)
     return {
+        "year": entry.year,  # also before the common era, where ``date`` is null: -651
         "date_precision": when.precision if when else None,
         "date_label": when.text if when else None,
         "date_printed": entry.date_printed,

@@ -33,7 +33,7 @@ _KIND_WORDS = sorted(
     reverse=True,
 )
 _BRACKETED_YEAR = re.compile(r"[（(〔\[]\s*(\d{4})\s*[）)〕\]]")
-MANIFEST_FIELDS = {"slug", "title", "kind", "region", "compiler", "year", "year_covered", "date", "files"}
+MANIFEST_FIELDS = {"slug", "title", "kind", "region", "compiler", "year", "year_covered", "date", "files", "lunar_eras"}
 
 
 @dataclass
@@ -93,6 +93,9 @@ def read_manifest(path: Path | None = None) -> list[ManifestVolume]:
         for number in ("year", "year_covered"):
             if number in item and not isinstance(item[number], int):
                 raise bad(f"{number} must be a whole number")
+        eras = item.get("lunar_eras", [])
+        if not isinstance(eras, list) or not all(isinstance(e, str) and e for e in eras):
+            raise bad("lunar_eras must be a list of era names, as: [\"民国\"]")
         if not isinstance(item["files"], list) or not all(isinstance(f, str) for f in item["files"]):
             raise bad("files must be a list of file names")
         meta = store.VolumeMeta(
@@ -104,6 +107,7 @@ def read_manifest(path: Path | None = None) -> list[ManifestVolume]:
             year=item.get("year"),
             year_covered=item.get("year_covered"),
             date=item.get("date"),
+            lunar_eras=tuple(eras),
         )
         volumes.append(ManifestVolume(meta, [path.parent / f for f in item["files"]]))
     if not volumes:
@@ -182,7 +186,7 @@ def load_volume(meta: store.VolumeMeta, paths: list[Path], *, force=False, edits
     if current == store.volume_hash(meta, files) and not force:
         result = store.StoreResult(Volume.objects.get(slug=meta.slug), "unchanged")
     else:
-        doc = parse_sources(sources, meta.kind, year_covered=meta.year_covered)
+        doc = parse_sources(sources, meta.kind, year_covered=meta.year_covered, lunar_eras=meta.lunar_eras)
         result = store.store_document(doc, meta, files, force=force, edits=edits)
     result.seconds = time.monotonic() - started
     return result

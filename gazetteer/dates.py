@@ -2,7 +2,8 @@
 
 A dated entry stores ``date``..``date_end`` spanning the whole period its text names
 (a month item: the month's first and last day) and a ``date_precision`` saying which
-part of that span is meaningful. ``EntryDate`` turns the stored values back into what
+part of that span is meaningful. A year a date cannot hold (公元前651年, stored as
+``year`` -651 with no ``date``) is shown as the year alone. ``EntryDate`` turns the stored values back into what
 the text said, for the timeline, the entry page and the JSON API alike.
 """
 
@@ -29,20 +30,36 @@ def _as_date(value) -> datetime.date | None:
         return None
 
 
+def year_label(year: int) -> str:
+    """1987年; 公元前651年 for -651 (historians' years: there is no year 0)."""
+    return f"公元前{-year}年" if year < 0 else f"{year}年"
+
+
 @dataclass(frozen=True)
 class EntryDate:
-    date: datetime.date
+    date: datetime.date | None  # None: a year before the common era, ``year`` alone
     end: datetime.date | None
     precision: str  # day, xun, month, season, year
     printed: str = ""  # as printed, when it is an era or lunar date: 民国27年（1938年）3月
     lunar: bool = False
+    year: int | None = None
 
     @classmethod
     def of(cls, entry) -> EntryDate | None:
         """Return the date of a stored or parsed entry (anything with its date fields), or None."""
         date = _as_date(getattr(entry, "date", None))
-        if date is None:
+        year = getattr(entry, "year", None)
+        if date is None and year is None:
             return None
+        if date is None:
+            return cls(
+                date=None,
+                end=None,
+                precision="year",
+                printed=getattr(entry, "date_printed", "") or "",
+                lunar=bool(getattr(entry, "lunar", False)),
+                year=year,
+            )
         end = _as_date(getattr(entry, "date_end", None))
         return cls(
             date=date,
@@ -50,12 +67,19 @@ class EntryDate:
             precision=getattr(entry, "date_precision", "") or "day",
             printed=getattr(entry, "date_printed", "") or "",
             lunar=bool(getattr(entry, "lunar", False)),
+            year=date.year,
         )
 
     @property
     def label(self) -> str:
         """The date as a reader writes it: 1987年3月5日, 1987年3月上旬, 1987年3月, 1987年春, 1987年."""
         d, end = self.date, self.end
+        if d is None:
+            # The era year beside it, as the text prints it: 公元前651年（晋献公二十六年）.
+            year = year_label(self.year)
+            if self.printed.startswith(year):
+                return self.printed
+            return year + (f"（{self.printed}）" if self.printed else "")
         if self.precision == "year":
             return f"{d.year}年" + (f"—{end.year}年" if end and end.year != d.year else "")
         if self.precision == "season":
@@ -92,16 +116,21 @@ class EntryDate:
 
         A season comes before the month it starts in; 是年 items after the months.
         """
-        month = self.date.month
         if self.precision == "year":
             return (13, "all", "全年")
+        month = self.date.month
         if self.precision == "season":
             return (month - 0.5, f"{month}s", f"{_SEASONS[month]}季")
         return (month, str(month), f"{month}月")
 
     @property
     def iso(self) -> str:
-        """The date at its precision for a <time datetime>: 1987-03-05, 1987-03, 1987."""
+        """The date at its precision for a <time datetime>: 1987-03-05, 1987-03, 1987.
+
+        Empty before the common era, which a <time> element cannot name.
+        """
+        if self.date is None:
+            return ""
         if self.precision in ("day", "xun"):
             return self.date.isoformat()
         if self.precision == "month":
@@ -111,7 +140,8 @@ class EntryDate:
     @property
     def text(self) -> str:
         """The label with the printed date and the lunar flag: 1938年3月（民国27年3月，农历）."""
-        notes = [n for n in (self.printed, "农历" if self.lunar else "") if n]
+        printed = self.printed if self.printed not in self.label else ""
+        notes = [n for n in (printed, "农历" if self.lunar else "") if n]
         return self.label + (f"（{'，'.join(notes)}）" if notes else "")
 
 
@@ -126,8 +156,11 @@ def entry_date_html(entry, form="label"):
     when = EntryDate.of(entry)
     if when is None:
         return ""
-    html = format_html('<time datetime="{}">{}</time>', when.iso, getattr(when, form))
-    if when.printed:
+    if when.iso:
+        html = format_html('<time datetime="{}">{}</time>', when.iso, getattr(when, form))
+    else:
+        html = format_html('<span class="date">{}</span>', getattr(when, form))
+    if when.printed and when.printed not in getattr(when, form):
         html += format_html('<span class="date-printed">（原书：{}）</span>', when.printed)
     if when.lunar:
         html += LUNAR_HTML

@@ -742,7 +742,7 @@ def edited_records(volume) -> list[EditedRecord]:
 
 
 ENTRY_FIELDS = [
-    "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end", "date_precision", "date_printed",
+    "kind", "title", "untitled", "kicker", "subtitle", "alt_titles", "notes", "text", "page", "date", "date_end", "date_precision", "date_printed",
     "lunar", "speaker", "speaker_title",
     "speaker_person_id", "source_tag", "tables", "source_file", "line_start", "line_end",
 ]  # fmt: skip
@@ -805,7 +805,7 @@ class LineMap:
         return self.maps[source_file].get(line, line)
 
 
-SECTION_STATE = ["title", "page", "digitized", "parent_id"]
+SECTION_STATE = ["title", "alt_titles", "page", "digitized", "parent_id"]
 
 
 def _changed(loaded, state):

@@ -30,7 +30,9 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _rows(request, items):
     url = request.build_absolute_uri(reverse("entry", args=[999999999])).replace("999999999", "{}")
-    for pk, *rest in items.values_list(*FIELDS).iterator():
+    # A calendar date only: an item before the common era (its year alone is stored)
+    # has no day a spreadsheet or calendar could hold.
+    for pk, *rest in items.exclude(date=None).values_list(*FIELDS).iterator():
         yield pk, *rest, url.format(pk)
 
 

@@ -154,7 +154,7 @@ def preview(meta: store.VolumeMeta, files: list[KeptFile]) -> Preview:
     """
     check_hashes(files)
     sources, stored = corpus.read_files([f.path for f in files])
-    doc = parse_sources(sources, meta.kind, year_covered=meta.year_covered)
+    doc = parse_sources(sources, meta.kind, year_covered=meta.year_covered, lunar_eras=meta.lunar_eras)
     result = Preview(meta, files, doc, store.volume_hash(meta, stored))
     budget = TREE_NODES
 

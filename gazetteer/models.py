@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
@@ -34,6 +36,10 @@ class Volume(models.Model):
     year = models.PositiveSmallIntegerField("出版年", null=True, blank=True)
     year_covered = models.PositiveSmallIntegerField("记述年度", null=True, blank=True)
     date = models.DateField("出版日期", null=True, blank=True)
+    lunar_eras = models.JSONField(
+        "农历纪月的纪元", default=list, blank=True, encoder=UnicodeJSONEncoder,
+        help_text="大事记中这些纪元（如：民国）的月、日为农历，按原书照录",
+    )
     source_hash = models.CharField("源文件校验值", max_length=64, editable=False)
     # Set by each load that replaces the volume's rows (not by editors' saves): the
     # re-load guard counts editors' changes made after it.
@@ -175,6 +181,9 @@ class Entry(models.Model):
     page = models.PositiveIntegerField("页码", null=True, blank=True)
     date = models.DateField("日期", null=True, blank=True)
     date_end = models.DateField("截止日期", null=True, blank=True)
+    # The Gregorian year also where ``date`` cannot hold it: 公元前651年 is -651 (no year 0).
+    # The timeline orders and groups the 大事记 by it.
+    year = models.SmallIntegerField("公历年份", null=True, blank=True, db_index=True, help_text="公元前为负数")
     date_precision = models.CharField("日期精度", max_length=10, choices=DatePrecision.choices, blank=True)
     date_printed = models.CharField("原书纪年", max_length=100, blank=True, help_text="如：民国27年（1938年）3月")
     lunar = models.BooleanField("农历", default=False, help_text="月、日为农历，按原书照录")
@@ -226,6 +235,14 @@ class Entry(models.Model):
 
     def __str__(self):
         return self.title
+
+    def save(self, *args, **kwargs):
+        # The year follows the date an editor sets; only an entry without a date (before
+        # the common era) keeps a year of its own. Loads set both (bulk, without save).
+        if self.date:
+            date = datetime.date.fromisoformat(self.date) if isinstance(self.date, str) else self.date
+            self.year = date.year
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("entry", args=[self.pk])

@@ -67,6 +67,9 @@ class EntryIndex(indexes.SearchIndex, indexes.Indexable):
         return entry.volume.slug
 
     def prepare_year(self, entry):
+        # Entry.year is the historical year also where there is no date (公元前651年 → -651).
+        if entry.year is not None:
+            return entry.year
         return entry.date.year if entry.date else entry.volume.year_covered
 
     def prepare_category(self, entry):

@@ -49,6 +49,7 @@ class VolumeMeta:
     year: int | None = None
     year_covered: int | None = None
     date: datetime.date | None = None
+    lunar_eras: tuple[str, ...] = ()  # eras whose 大事记 months and days are lunar (民国)
 
 
 @dataclass
@@ -101,6 +102,8 @@ def volume_hash(meta: VolumeMeta, files: list[StoredFile]) -> str:
     h = hashlib.sha256()
     for value in (meta.slug, meta.title, meta.kind, meta.region, meta.compiler, meta.year, meta.year_covered, meta.date):
         h.update(f"{value}\x1f".encode())
+    if meta.lunar_eras:  # only when given: the volumes loaded before it keep their hash
+        h.update(f"lunar_eras={','.join(meta.lunar_eras)}\x1f".encode())
     for f in files:
         h.update(f"{f.name}\x1f{f.sha256}\x1e".encode())
     return h.hexdigest()
@@ -206,6 +209,7 @@ def _replace(doc, meta, files, volume, status, digest, ghosts=None):
         volume.files.all().delete()
     for attr in ("title", "kind", "region", "compiler", "year", "year_covered", "date"):
         setattr(volume, attr, getattr(meta, attr))
+    volume.lunar_eras = list(meta.lunar_eras)
     volume.kind = doc.kind or meta.kind  # what was parsed, also when meta.kind is "auto"
     if volume.date is None and doc.date:
         volume.date = _parse_date(doc.date)
@@ -245,7 +249,8 @@ def load_report(result: StoreResult, kind: str) -> dict:
 # The fields a load writes; a re-load updates a matched row's fields that differ.
 SECTION_FIELDS = ["parent_id", "position", "level", "title", "page", "digitized", "alt_titles", "source_path"]
 ENTRY_FIELDS = [
-    "section_id", "position", "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end",
+    "section_id", "position", "kind", "title", "untitled", "kicker", "subtitle", "alt_titles", "text", "page", "date",
+    "date_end", "year",
     "date_precision", "date_printed", "lunar", "speaker", "speaker_title", "speaker_person_id", "source_tag",
     "tables", "source_file", "line_start", "line_end", "source_file_end", "notes", "source_section", "source_title",
 ]  # fmt: skip
@@ -482,6 +487,7 @@ def _store_parts(rows, parsed, matched_ids, people, counts):
 
 
 def _entry(volume, section, position, e: ParsedEntry) -> Entry:
+    date = _parse_date(e.date)
     return Entry(
         volume=volume,
         section=section,
@@ -493,8 +499,9 @@ def _entry(volume, section, position, e: ParsedEntry) -> Entry:
         subtitle=e.subtitle[:300],
         text="\n".join(p for p in e.paragraphs if p),
         page=e.page,
-        date=_parse_date(e.date),
+        date=date,
         date_end=_parse_date(e.date_end),
+        year=e.year if e.year is not None else (date.year if date else None),
         date_precision=e.date_precision or ("day" if e.date else ""),
         date_printed=e.date_printed[:100],
         lunar=e.lunar,

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
-from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,7 +28,7 @@ from pypinyin import Style, lazy_pinyin
 from . import citations, tombstones
 from .api import toc_tree
 from .citations import DOCUMENT_TYPES, citation, entry_authors  # noqa: F401 — kept importable from views
-from .dates import EntryDate, entry_date_html
+from .dates import EntryDate, entry_date_html, year_label
 from .models import Caption, Entry, Organisation, Person, Section, Volume
 from .search.highlight import highlight
 from .search.query import parse_query
@@ -40,7 +40,6 @@ from .timeline import person_timeline
 PER_PAGE = 50
 INDEX_PER_PAGE = 100
 CHRONICLE_PER_PAGE = 100
-YEARS_PER_QUERY = 500  # columns of one count query; SQLite allows 2000
 HOME_VOLUMES_PER_KIND = 6
 LATEST_DAYS = 4
 LATEST_PER_DAY = 5
@@ -664,6 +663,8 @@ class ChronicleForm(forms.Form):
     date_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"])
     volume = forms.SlugField(required=False)
+    # A year before the common era has no date to give a range of: 公元前651年 is year=-651.
+    year = forms.IntegerField(required=False, min_value=-9999, max_value=9999)
 
     def clean(self):
         data = super().clean()
@@ -677,38 +678,37 @@ def _chronicle(request):
     form = ChronicleForm(request.GET)
     if not form.is_valid():
         return form, None
-    items = Entry.objects.chronicle().exclude(date=None).select_related("volume")
+    # Every item with a year, also those before the common era that have no date.
+    items = Entry.objects.chronicle().exclude(year=None).select_related("volume")
     data = form.cleaned_data
     if data["date_from"]:
-        items = items.filter(date__gte=data["date_from"])
+        items = items.filter(Q(date__gte=data["date_from"]) | Q(date=None, year__gt=data["date_from"].year))
     if data["date_to"]:
-        items = items.filter(date__lte=data["date_to"])
+        items = items.filter(Q(date__lte=data["date_to"]) | Q(date=None, year__lte=data["date_to"].year))
+    if data["year"] is not None:
+        items = items.filter(year=data["year"])
     if data["volume"]:
         items = items.filter(volume__slug=data["volume"])
-    return form, items.order_by("date", "volume__slug", "position")
+    return form, items.order_by("year", F("date").asc(nulls_first=True), "volume__slug", "position")
 
 
 def _chronicle_years():
-    """Return [(year, count)] of the 大事记, with queries that use the (kind, date) index.
+    """Return [(year, count)] of the 大事记 in one query grouped on the indexed ``year``.
 
-    Extracting the year in SQL would read every row (SQLite computes it in Python);
-    ``date__year`` is a range on the indexed date instead. The years that have items
-    are found first, one index seek each, so that a chronicle reaching back to the
-    year 20 does not ask for two thousand columns (SQLite allows 2000) of empty years.
+    ``Entry.year`` holds the years a date cannot (公元前651年 is -651), so the count
+    covers them too, and the query does not grow with the years a chronicle spans.
     """
-    dated = Entry.objects.chronicle().exclude(date=None)
-    years = []
-    first = dated.aggregate(first=Min("date"))["first"]
-    while first is not None:
-        years.append(first.year)
-        if first.year == datetime.MAXYEAR:
-            break
-        first = dated.filter(date__gte=datetime.date(first.year + 1, 1, 1)).aggregate(first=Min("date"))["first"]
-    counts = {}
-    for i in range(0, len(years), YEARS_PER_QUERY):
-        batch = years[i : i + YEARS_PER_QUERY]
-        counts |= dated.aggregate(**{f"y{y}": Count("id", filter=Q(date__year=y)) for y in batch})
-    return [(y, counts[f"y{y}"]) for y in years if counts[f"y{y}"]]
+    rows = (
+        Entry.objects.chronicle().exclude(year=None).values("year").annotate(n=Count("id")).order_by("year")
+    )
+    return [(row["year"], row["n"]) for row in rows]
+
+
+def _year_url(request, year):
+    """The timeline of one year: a date range, or ``year=`` for one before the common era."""
+    if year >= 1:
+        return url_with(request, page=None, year=None, date_from=f"{year:04d}-01-01", date_to=f"{year:04d}-12-31")
+    return url_with(request, page=None, date_from=None, date_to=None, year=year)
 
 
 def chronicle(request):
@@ -718,10 +718,9 @@ def chronicle(request):
         "years": [
             {
                 "year": year,
+                "label": year_label(year),
                 "count": count,
-                "url": url_with(
-                    request, page=None, date_from=f"{year:04d}-01-01", date_to=f"{year:04d}-12-31"
-                ),
+                "url": _year_url(request, year),
             }
             for year, count in _chronicle_years()
         ],
@@ -756,7 +755,7 @@ def _excerpt(entry):
 
 
 def _timeline(entries):
-    """Group a page of 大事记 items as [(year, [((order, heading), [item])])], labels made here.
+    """Group a page of 大事记 items as [(year, label, [((order, heading), [item])])], labels made here.
 
     Each item is shown at its precision (5日, 上旬, 是月, 春, 是年) under its month, season
     or 全年 (after the months). Built in Python: the template's regroup and date filters
@@ -773,8 +772,10 @@ def _timeline(entries):
             "excerpt": _excerpt(e),
             "source": source,
         }
-        years.setdefault(e.date.year, {}).setdefault(when.group, []).append(item)
-    return [(year, sorted(groups.items(), key=lambda g: g[0][0])) for year, groups in years.items()]
+        years.setdefault(e.year, {}).setdefault(when.group, []).append(item)
+    return [
+        (year, year_label(year), sorted(groups.items(), key=lambda g: g[0][0])) for year, groups in years.items()
+    ]
 
 
 # --- people and organisations --------------------------------------------------------

@@ -399,6 +399,15 @@ _TITLE_LINE = re.compile(r"^(?:#{1,6}\s*)?(?P<t>[^，。；：:,]{0,30}(?:大事
 _REPUBLIC_LUNAR = re.compile(r"民国以来[^。]{0,12}(?:夏建|夏历|农历|阴历|旧历)")
 
 
+def lunar_eras_of(sources: list[Source], lunar_eras: Collection[str] = ()) -> tuple[str, ...]:
+    """The eras whose months and days are lunar: those given, else 民国 when a 凡例 says so."""
+    if lunar_eras:
+        return tuple(lunar_eras)
+    if any(_REPUBLIC_LUNAR.search(source.text) for source in sources):
+        return ("民国",)
+    return ()
+
+
 def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras: Collection[str] = ()) -> Document:
     """Return the Document of a text that is a 大事记 alone: one section 大事记 holding it all.
 
@@ -407,8 +416,7 @@ def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras:
     """
     if not sources:
         raise LoaderError("no files given")
-    if not lunar_eras and any(_REPUBLIC_LUNAR.search(source.text) for source in sources):
-        lunar_eras = ("民国",)
+    lunar_eras = lunar_eras_of(sources, lunar_eras)
     doc = Document(kind="chronicle")
     # Page numbers, `# source:` comments and web furniture are blanked, pages kept.
     cleaned = clean_sources(sources, doc.warn)

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 
 from . import headings
-from .chronicle import read_chronicle
+from .chronicle import lunar_eras_of, read_chronicle
 from .document import Document, EntryKind, LoaderError, Section
 from .furniture import Cleaned, clean_sources
 from .plaintext import Node, make_entry, outline
@@ -41,8 +42,12 @@ _CELLS = re.compile(r"\s{2,}")
 _SENTENCE = re.compile(r"[。！？；，：、]")
 
 
-def parse(sources: list[Source], *, year_covered: int | None = None) -> Document:
-    """Return the gazetteer's parts as sections; its 大事记 read as dated items."""
+def parse(sources: list[Source], *, year_covered: int | None = None, lunar_eras: Collection[str] = ()) -> Document:
+    """Return the gazetteer's parts as sections; its 大事记 read as dated items.
+
+    ``lunar_eras`` names the eras whose months and days the 大事记 prints in the Chinese
+    calendar (else 民国, when the 凡例 says so).
+    """
     if not sources:
         raise LoaderError("no files given")
     doc = Document(kind="gazetteer")
@@ -52,7 +57,7 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
     nodes = outline(lines, titles=False, found=_classical_headings(lines), extra=part_heading)
     if not nodes and toc_section is None:
         raise LoaderError("no text found: the file holds only blank lines", file=sources[0].name)
-    doc.sections = _tree(nodes, cleaned, doc, year_covered)
+    doc.sections = _tree(nodes, cleaned, doc, year_covered, lunar_eras_of(sources, lunar_eras))
     if toc_section is not None:
         # In book order: the 目录 after the title page, before the 序 that follows it.
         at = sum(1 for s in doc.sections if s.source_file == toc_section.source_file and (s.line or 0) < toc_section.line)
@@ -246,7 +251,9 @@ def _has_zhi_before(stack: list[Section]) -> bool:
 # The tree, with the 大事记 handed to the chronicle reader
 
 
-def _tree(nodes: list[Node], cleaned: Cleaned, doc: Document, year: int | None) -> list[Section]:
+def _tree(
+    nodes: list[Node], cleaned: Cleaned, doc: Document, year: int | None, lunar_eras: tuple[str, ...] = ()
+) -> list[Section]:
     out_nodes: list[Node] = []
     chronicles: dict[int, list[Line]] = {}  # id(node) → the lines its reader gets
     k = 0
@@ -288,7 +295,9 @@ def _tree(nodes: list[Node], cleaned: Cleaned, doc: Document, year: int | None) 
         if id(node) in chronicles:
             if not any(ln.text.strip() for ln in chronicles[id(node)]):
                 continue  # a 大事记 heading straight over its first period
-            entries, subsections = read_chronicle(chronicles[id(node)], doc, year=year, level=node.level + 1)
+            entries, subsections = read_chronicle(
+                chronicles[id(node)], doc, year=year, level=node.level + 1, lunar_eras=lunar_eras
+            )
             section.entries += entries
             section.children += subsections
             continue

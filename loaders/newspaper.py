@@ -65,7 +65,7 @@ def parse(sources: list[Source], year: int | None = None, *, year_covered: int |
     section = Section(SECTION_TITLE, level=1, entries=articles, line=lines[0].number, source_file=name)
     doc = Document(kind="newspaper", sections=[section], warnings=noticed.warnings)
     if not year:
-        doc.warn("no year in the text: article dates left empty", file=sources[0].name)
+        doc.warn("no year in the text: article dates left empty", lines[0])
     return doc
 
 

@@ -512,6 +512,7 @@ class _Body:
         self.home: dict[int, Section] = {}  # entry → the section it was put in
         self.raw: dict[int, _Raw] = {}
         self.pending_captions: list[Caption] = []
+        self.caption_lines: dict[int, Line] = {}  # id(caption) → its first line, for a warning
         self.narrative: set[int] = set()  # entries of untitled narrative (综述, 专记 articles)
         self.titled: set[int] = set()  # entries of 【标题】 条目
         self.body_sections: list[tuple[_Category, float, Section, Section]] = []
@@ -541,12 +542,13 @@ class _Body:
         while i < len(self.text):
             if i in self.marks.captions:
                 caption, last = self.marks.captions[i]
+                self.caption_lines[id(caption)] = self.lines[i]
                 self._caption(caption)
                 i = last + 1
                 continue
             if i in self.marks.bylines:
                 names, last = self.marks.bylines[i]
-                self._byline(names)
+                self._byline(names, self.lines[i])
                 i = last + 1
                 continue
             if self._skippable(i):
@@ -555,14 +557,11 @@ class _Body:
             step = self._step(i)
             for j in range(i, step):
                 if j in self.marks.inline:
-                    self._byline(self.marks.inline[j][1])
+                    self._byline(self.marks.inline[j][1], self.lines[j])
             i = step
         self._read_chronicle()
         for caption in self.pending_captions:
-            file = self.lines[0].file if self.lines else ""
-            self.doc.warnings.append(
-                LoadWarning(file, caption.line or None, f"caption with no entry to attach to: {caption.text}")
-            )
+            self.doc.warn(f"caption with no entry to attach to: {caption.text}", self.caption_lines.get(id(caption)))
 
     def _step(self, i: int) -> int:
         t = self.text[i]
@@ -787,15 +786,12 @@ class _Body:
         else:
             target.captions.append(caption)
 
-    def _byline(self, names: list[str]):
+    def _byline(self, names: list[str], at: Line):
         """Sign the entries of the section the byline closes (that of the last entry)."""
         section = self.home.get(id(self.last_entry))
         signed = [e for e in self.unsigned if self.home[id(e)] is section]
         if not signed:
-            self.doc.warn(
-                f"byline with no entries before it: {' '.join(names)}",
-                file=self.lines[0].file if self.lines else "",
-            )
+            self.doc.warn(f"byline with no entries before it: {' '.join(names)}", at)
         for entry in signed:
             entry.authors = list(names)
         self.unsigned = [e for e in self.unsigned if e not in signed]
@@ -1164,15 +1160,14 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
     year = year or year_covered
     doc = Document(kind="yearbook", title=title)
     if year is None:
-        doc.warn(
-            "the year the volume records was not found; 大事记 items are left undated", file=sources[0].name
-        )
+        # At the first line: the title or front matter that would have named the year.
+        doc.warn("the year the volume records was not found; 大事记 items are left undated", lines[0])
 
     if start is not None:
         items = _read_toc(lines[start + 1 : end + 1], doc.warnings)
     else:
         items = toc_items
-        doc.warn("no 目录: the 类目 are the body's own headings", file=sources[0].name)
+        doc.warn("no 目录: the 类目 are the body's own headings", items[0].line)  # the first of them
     cats = _categories(items, doc.warnings)
     if not cats:
         raise LoaderError("the 目录 lists no 类目", file=lines[start].file, line=lines[start].number)

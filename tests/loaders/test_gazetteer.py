@@ -52,7 +52,7 @@ def test_hard_wrapped_lines_are_one_paragraph_and_page_footers_are_not_text():
 def test_a_markdown_gazetteer_keeps_its_parts_and_hands_the_chronicle_on(monkeypatch):
     given = []
 
-    def reader(lines, doc, *, year=None, level=2):
+    def reader(lines, doc, *, year=None, level=2, lunar_eras=()):
         given.append(([(ln.number, ln.text.strip()) for ln in lines if ln.text.strip()], level))
         return [], []
 
@@ -85,7 +85,7 @@ def test_a_markdown_gazetteer_keeps_its_parts_and_hands_the_chronicle_on(monkeyp
 def test_the_chronicle_readers_items_and_years_hang_under_the_period(monkeypatch):
     item = Entry("置县", EntryKind.CHRONICLE, "x", 30, 30, ["置青石县。"])
     heading = Section("1949年", 3)
-    monkeypatch.setattr("loaders.gazetteer.read_chronicle", lambda lines, doc, *, year=None, level=2: ([item], [heading]))
+    monkeypatch.setattr("loaders.gazetteer.read_chronicle", lambda lines, doc, *, year=None, level=2, lunar_eras=(): ([item], [heading]))
     period = load("xianzhi-markdown.md.txt").sections[1].children[0]
     assert (period.title, period.entries, period.children) == ("古代", [item], [heading])
 
@@ -212,7 +212,7 @@ def test_a_gazetteer_in_traditional_characters_reads_the_same(monkeypatch):
     given = []
     monkeypatch.setattr(
         "loaders.gazetteer.read_chronicle",
-        lambda lines, doc, *, year=None, level=2: (given.extend(ln.text.strip() for ln in lines if ln.text.strip()), ([], []))[1],
+        lambda lines, doc, *, year=None, level=2, lunar_eras=(): (given.extend(ln.text.strip() for ln in lines if ln.text.strip()), ([], []))[1],
     )
     doc = parse_files([DATA / "traditional-xianzhi.txt"], "auto")
     assert (doc.kind, doc.title) == ("gazetteer", "青石縣志")

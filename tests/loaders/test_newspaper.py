@@ -113,7 +113,10 @@ def test_without_any_year_dates_stay_empty_with_a_warning():
     source = source_from_text("p.txt", "标题一则\n\n12月3日,某社区开展活动。\n")
     document = parse([source])
     assert next(document.entries()).date is None
-    assert [w.message for w in document.warnings] == ["no year in the text: article dates left empty"]
+    # At the text's first line, like every warning: a file and a line to look at.
+    assert [(w.file, w.line, w.message) for w in document.warnings] == [
+        ("p.txt", 1, "no year in the text: article dates left empty")
+    ]
 
 
 def test_photo_captions_are_credited_and_taken_out_of_the_text(articles):

@@ -188,7 +188,7 @@ def test_without_a_toc_the_categories_are_the_bodys_own_headings():
         ("区情概况", 1, 9, True, []),
         ("综合经济", 1, 12, True, [("发展改革", 2, 12, True, []), ("统计工作", 2, 12, True, [])]),
     ]
-    assert [str(w) for w in doc.warnings] == ["shiqiao-yearbook-no-toc.txt — no 目录: the 类目 are the body's own headings"]
+    assert [str(w) for w in doc.warnings] == ["shiqiao-yearbook-no-toc.txt:11 — no 目录: the 类目 are the body's own headings"]
     (speech,) = doc.sections[0].entries
     assert (speech.title, speech.speaker, speech.date, speech.page) == ("在全区经济工作会议上的讲话", "刘建华", "2020-12-30", 1)
     items = [(e.date, e.date_end, e.title) for m in doc.sections[1].children for e in m.entries]

@@ -27,6 +27,10 @@ class Command(BaseCommand):
         parser.add_argument("--slug", help="identifier used in URLs (default: the title's pinyin and the year)")
         parser.add_argument("--year", type=int, help="year of publication")
         parser.add_argument("--compiler", default="")
+        parser.add_argument(
+            "--lunar-eras", nargs="+", default=[], metavar="ERA",
+            help="eras whose 大事记 months and days are lunar, kept as printed (e.g. 民国)",
+        )
         parser.add_argument("--force", action="store_true", help="reload even if the files are unchanged")
         add_edit_options(parser)
 
@@ -51,6 +55,7 @@ class Command(BaseCommand):
             compiler=options["compiler"],
             year=options["year"],
             year_covered=year_covered,
+            lunar_eras=tuple(options["lunar_eras"] or ()),
         )
         if options["verbosity"] >= 1:
             self.stdout.write(f"{slug}: {', '.join(options['files'])}")
