@@ -4,6 +4,8 @@ import multiprocessing
 import os
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 bind = os.environ.get("GAZETTEER_BIND", "127.0.0.1:8000")
@@ -31,21 +33,45 @@ access_log_format = '%({x-forwarded-for}i)s %(h)s "%(r)s" %(s)s %(B)s %(M)sms "%
 # Trust X-Forwarded-* only from the reverse proxy on this machine (or those listed).
 forwarded_allow_ips = os.environ.get("GAZETTEER_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proc_name = "gazetteer"
+# gunicorn's control socket (gunicornc) defaults to one path per user account: a second
+# instance took over the first one's socket and removed it on stopping. Each data dir
+# (one per instance) has its own; a path too long for a Unix socket turns it off.
+_data_dir = Path(os.environ.get("GAZETTEER_DATA_DIR", Path(__file__).resolve().parent / "var")).resolve()
+control_socket = str(_data_dir / "gunicorn.ctl")
+control_socket_disable = len(control_socket.encode()) > 100
 
 _indexer = None
+_stopping = threading.Event()
+RESTART_DELAY = (1, 60)  # seconds before restarting a dead indexer: first, at most
+
+
+def _supervise(server):
+    """Run the indexer and start it again whenever it dies, until gunicorn stops."""
+    global _indexer
+    manage = Path(__file__).resolve().parent / "manage.py"
+    delay = RESTART_DELAY[0]
+    while not _stopping.is_set():
+        started = time.monotonic()
+        _indexer = subprocess.Popen([sys.executable, str(manage), "run_indexer"])
+        server.log.info("search indexer started (pid %s)", _indexer.pid)
+        code = _indexer.wait()
+        if _stopping.is_set():
+            return
+        # One that keeps dying at once (a broken index dir) is retried less and less often.
+        delay = RESTART_DELAY[0] if time.monotonic() - started > 60 else min(delay * 2, RESTART_DELAY[1])
+        server.log.error("search indexer exited (status %s); restarting it in %s s", code, delay)
+        _stopping.wait(delay)
 
 
 def when_ready(server):
     """Start the one search indexer beside the workers (see gazetteer/search/indexing.py)."""
-    global _indexer
     if os.environ.get("GAZETTEER_INDEXER", "1") == "0":
         return
-    manage = Path(__file__).resolve().parent / "manage.py"
-    _indexer = subprocess.Popen([sys.executable, str(manage), "run_indexer"])
-    server.log.info("search indexer started (pid %s)", _indexer.pid)
+    threading.Thread(target=_supervise, args=(server,), name="indexer-supervisor", daemon=True).start()
 
 
 def on_exit(server):
+    _stopping.set()
     if _indexer and _indexer.poll() is None:
         _indexer.terminate()
         _indexer.wait(timeout=10)

@@ -23,8 +23,9 @@ from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.template_utils import HistoricalRecordContextHelper
 
-from . import editing, signin
+from . import editing, signin, tombstones
 from .admin_import import VolumeLoadingMixin
+from .admin_review import PersonSplitMixin
 from .ids import as_id
 from .models import (
     Appointment,
@@ -35,6 +36,7 @@ from .models import (
     Person,
     Section,
     SourceFile,
+    Tombstone,
     Volume,
 )
 
@@ -303,8 +305,15 @@ class SectionAdmin(HistoryAdmin):
             obj.level = parent.level + 1 if parent else 1
             last = Section.objects.filter(volume=obj.volume).aggregate(m=Max("position"))["m"]
             obj.position = (last or 0) + 1
+        moved = False
+        if change and request.resolver_match and request.resolver_match.url_name.endswith("_simple_history"):
+            # As for entries: a revert keeps today's place in book order, and a
+            # restored parent is placed properly.
+            stored = Section.objects.filter(pk=obj.pk).values("position", "level", "parent_id").first()
+            obj.position, obj.level = stored["position"], stored["level"]
+            moved = stored["parent_id"] != obj.parent_id
         super().save_model(request, obj, form, change)
-        if not change or "parent" in form.changed_data:
+        if not change or "parent" in form.changed_data or moved:
             editing.place_section(obj, user=request.user)
 
     @admin.action(description="上移所选目录节点（连同下级）", permissions=["change"])
@@ -377,6 +386,7 @@ class EntryForm(forms.ModelForm):
         model = Entry
         fields = [
             "section", "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end",
+            "date_precision", "date_printed", "lunar",
             "speaker", "speaker_title", "speaker_person", "source_tag", "people", "organisations",
         ]  # fmt: skip
         widgets = {"text": forms.Textarea(attrs={"rows": 24, "class": "entry-text"})}
@@ -418,7 +428,7 @@ class EntryAdmin(HistoryAdmin):
     fieldsets = [
         (None, {"fields": ["volume", "section", ("kind", "page"), ("title", "untitled"), "subtitle"]}),
         ("正文与原文", {"fields": [("text", "source_excerpt")], "description": "左为正文（一段一行），右为源文件中本条的原文行。"}),
-        ("日期与讲话人", {"fields": [("date", "date_end"), ("speaker", "speaker_title"), "speaker_person", "source_tag"]}),
+        ("日期与讲话人", {"fields": [("date", "date_end", "date_precision"), ("date_printed", "lunar"), ("speaker", "speaker_title"), "speaker_person", "source_tag"]}),
         ("提及", {"fields": ["people", "organisations"], "classes": ["collapse"]}),
         ("出处", {"fields": [("source_file", "line_start", "line_end"), "position"]}),
     ]
@@ -431,7 +441,7 @@ class EntryAdmin(HistoryAdmin):
         if obj is None:
             return [
                 (None, {"fields": ["section", ("kind", "page"), ("title", "untitled"), "subtitle", "text"]}),
-                ("日期与讲话人", {"fields": [("date", "date_end"), ("speaker", "speaker_title"), "speaker_person"]}),
+                ("日期与讲话人", {"fields": [("date", "date_end", "date_precision"), ("date_printed", "lunar"), ("speaker", "speaker_title"), "speaker_person"]}),
             ]
         return self.fieldsets
 
@@ -475,9 +485,47 @@ class EntryAdmin(HistoryAdmin):
             obj.line_end = obj.line_end or 0
             last = Entry.objects.filter(volume=obj.volume).aggregate(m=Max("position"))["m"]
             obj.position = (last or 0) + 1
+        if change and {"people", "organisations"} & set(form.changed_data):
+            editing.mark_mentions_edited(obj)
+        moved = False
+        if change and request.resolver_match and request.resolver_match.url_name.endswith("_simple_history"):
+            # A revert brings back the old version's place in book order too; that
+            # place may be another entry's now. Keep today's and move it properly.
+            stored = Entry.objects.filter(pk=obj.pk).values("position", "section_id").first()
+            obj.position = stored["position"]
+            moved = stored["section_id"] != obj.section_id
         super().save_model(request, obj, form, change)
-        if not change or "section" in form.changed_data:
+        if not change or "section" in form.changed_data or moved:
             editing.move_entries([obj], obj.section, user=request.user)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET" and str(object_id).isdigit() and not Entry.objects.filter(pk=object_id).exists():
+            stone, live = tombstones.find(Entry, int(object_id))
+            if live is not None:
+                self.message_user(
+                    request, f"条目 #{object_id}「{stone.title}」{stone.get_reason_display()}：现在是「{live}」。", messages.WARNING
+                )
+                return redirect("admin:gazetteer_entry_change", live.pk)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        request.history_version = version_id
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        version = Entry.history.filter(history_id=getattr(request, "history_version", None)).first()
+        if version is None:
+            return form
+        # The mentions as that version had them (the form would show today's): a revert restores them.
+        initial = editing.mentions_at(version)
+
+        class VersionForm(form):
+            def __init__(self, *args, **kwargs):
+                kwargs["initial"] = {**initial, **(kwargs.get("initial") or {})}
+                super().__init__(*args, **kwargs)
+
+        return VersionForm
 
     def save_formset(self, request, form, formset, change):
         for instance in formset.save(commit=False):
@@ -672,10 +720,11 @@ def _save_appointments(request, formset):
 
 
 @admin.register(Person)
-class PersonAdmin(HistoryAdmin):
+class PersonAdmin(PersonSplitMixin, HistoryAdmin):
     list_display = ["name", "region", "aliases", "notes", "appointment_count"]
     list_filter = ["region"]
-    search_fields = ["name", "aliases"]
+    search_fields = ["name", "aliases", "loaded_name"]
+    readonly_fields = ["loaded_name", "context"]
     inlines = [AppointmentInline]
     actions = ["merge_people"]
     list_per_page = 100
@@ -735,7 +784,8 @@ class PersonAdmin(HistoryAdmin):
 class OrganisationAdmin(HistoryAdmin):
     list_display = ["name", "region", "aliases"]
     list_filter = ["region"]
-    search_fields = ["name", "aliases"]
+    search_fields = ["name", "aliases", "loaded_name"]
+    readonly_fields = ["loaded_name"]
 
 
 @admin.register(Appointment)
@@ -769,3 +819,21 @@ class BylineAdmin(HistoryAdmin):
     search_fields = ["person__name", "entry__title"]
     autocomplete_fields = ["person", "entry"]
     list_select_related = ["person", "entry"]
+
+
+@admin.register(Tombstone)
+class TombstoneAdmin(admin.ModelAdmin):
+    """Read-only: what gone entry and section URLs answer (restoring an entry removes its tombstone)."""
+
+    list_display = ["object_id", "model", "title", "volume_slug", "reason", "replaced_by", "at"]
+    list_filter = ["model", "reason", "volume_slug"]
+    search_fields = ["title", "=object_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

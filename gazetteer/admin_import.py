@@ -102,9 +102,13 @@ def _counts(report):
     """Rows (label, number) of a stored load report's counts, entries by kind first."""
     counts = report.get("counts", {})
     kinds = dict(Entry.Kind.choices)
-    rows = [(f"{kinds.get(k.split('.', 1)[1], k)}条目", n) for k, n in counts.items() if k.startswith("entries.")]
+    rows = [(f"{kinds[k.split('.', 1)[1]]}条目", n) for k, n in counts.items() if k.split(".", 1)[-1] in kinds]
     labels = {
         "entries": "条目合计",
+        # A re-load: how many entries kept their ids (and URLs), changed, or went.
+        "entries.kept_ids": "沿用原编号的条目",
+        "entries.updated": "内容有更新的条目",
+        "entries.removed": "已移除的条目",
         "sections": "目录节点",
         "people": "新增人物",
         "organisations": "新增机构",
@@ -112,6 +116,9 @@ def _counts(report):
         "captions": "图片说明",
         "bylines": "署名",
     }
+    if report.get("status") != "updated":
+        # A first load kept and removed nothing: those rows would only say 0.
+        labels = {k: v for k, v in labels.items() if k not in ("entries.kept_ids", "entries.updated", "entries.removed")}
     rows += [(label, counts[key]) for key, label in labels.items() if key in counts]
     return rows
 

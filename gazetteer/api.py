@@ -1,12 +1,17 @@
 """The read-only JSON API. Other tools build on these shapes: change them only by adding keys."""
 
+from pathlib import Path
+
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.urls import reverse
 from django.views.decorators.http import require_safe
 
+from . import tombstones
 from .dates import EntryDate
-from .models import Appointment, Entry, Person, Section, Volume
+from .ids import as_id
+from .models import Appointment, Entry, Person, RecordRedirect, Section, Volume
 from .search.service import SearchForm, SearchUnavailable, search
 
 PEOPLE_PER_PAGE = 50
@@ -33,6 +38,33 @@ def _date_fields(entry):
         "date_printed": entry.date_printed,
         "lunar": entry.lunar,
     }
+
+
+def gone(request, model, pk, route):
+    """An id that no longer exists: 301 to the record it was merged into, else 410 with the links, else 404."""
+    stone, live = tombstones.find(model, pk)
+    if stone is None:
+        return error(404, f"no {stone_kind(model)} {pk}")
+    if tombstones.redirects(stone, live):
+        return HttpResponsePermanentRedirect(reverse(route, args=[live.pk]))
+    volume = Volume.objects.filter(slug=stone.volume_slug).first()
+    data = {
+        "error": f"{stone_kind(model)} {pk} is gone: {stone.get_reason_display()}",
+        "status": 410,
+        "gone": {
+            "id": pk,
+            "title": stone.title,
+            "reason": stone.reason,
+            "at": stone.at.isoformat(),
+            "volume": request.build_absolute_uri(reverse("api-volume", args=[volume.slug])) if volume else None,
+            "replaced_by": request.build_absolute_uri(reverse(route, args=[live.pk])) if live else None,
+        },
+    }
+    return JsonResponse(data, status=410, json_dumps_params={"ensure_ascii": False})
+
+
+def stone_kind(model):
+    return model._meta.model_name
 
 
 @require_safe
@@ -96,6 +128,8 @@ def section_titles(section):
 
 @require_safe
 def entry_detail(request, pk):
+    if as_id(pk) is None:
+        return error(404, f"no entry {pk}")
     entry = (
         Entry.objects.select_related("volume", "section__parent__parent__parent")
         .prefetch_related("bylines__person", "captions")
@@ -103,7 +137,7 @@ def entry_detail(request, pk):
         .first()
     )
     if entry is None:
-        return error(404, f"no entry {pk}")
+        return gone(request, Entry, pk, "api-entry")
     return ok(
         {
             "id": entry.pk,
@@ -181,7 +215,7 @@ def people(request):
     rows = _people()
     if q:
         # Aliases are a JSON list; a substring test on its text finds a name in it.
-        rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q))
+        rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q) | Q(loaded_name__contains=q))
     try:
         page_number = int(request.GET.get("page", "1"))
     except ValueError:
@@ -190,21 +224,23 @@ def people(request):
     if not 1 <= page_number <= max(paginator.num_pages, 1):
         return error(400, f"page: must be between 1 and {paginator.num_pages}")
     page = paginator.page(page_number)
-    return ok(
-        {
-            "query": q,
-            "total": paginator.count,
-            "page": page_number,
-            "pages": paginator.num_pages,
-            "people": [_person(request, p) for p in page],
-        }
-    )
+    found = []
+    for p in page:
+        row = _person(request, p)
+        if q and q not in p.name:
+            # Found by another spelling: say which one, and that the archive files the person under "name".
+            row["matched_alias"] = next((a for a in [*p.aliases, p.loaded_name] if q in a), None)
+        found.append(row)
+    return ok({"query": q, "total": paginator.count, "page": page_number, "pages": paginator.num_pages, "people": found})
 
 
 @require_safe
 def person_detail(request, pk):
-    person = _people().filter(pk=pk).first()
+    person = _people().filter(pk=as_id(pk)).first() if as_id(pk) else None
     if person is None:
+        moved = RecordRedirect.objects.filter(model="person", old_id=pk).first()
+        if moved is not None:
+            return HttpResponsePermanentRedirect(reverse("api-person", args=[moved.new_id]))
         return error(404, f"no person {pk}")
     return ok(_person(request, person))
 
@@ -225,3 +261,12 @@ def search_entries(request):
 
 def not_found(request, rest=""):
     return error(404, f"no such API endpoint: /api/{rest}")
+
+
+OPENAPI = Path(__file__).with_name("openapi.json")
+
+
+@require_safe
+def openapi(request):
+    """Serve the OpenAPI 3 description of this API (gazetteer/openapi.json, kept by hand)."""
+    return HttpResponse(OPENAPI.read_bytes(), content_type="application/json")

@@ -76,6 +76,13 @@ def describe(cursor, existing: set[str]) -> dict:
     return {"volumes": list(volumes.values()), "tables": counts, "migrations": migrations}
 
 
+def _private(path: Path) -> Path:
+    """Create ``path`` empty and readable by this account only: a dump holds password hashes and sessions."""
+    os.close(os.open(path, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600))
+    path.chmod(0o600)
+    return path
+
+
 def backup(directory) -> dict:
     """Write a consistent snapshot of the database and its manifest into ``directory``.
 
@@ -85,7 +92,7 @@ def backup(directory) -> dict:
     directory = Path(directory)
     if (directory / MANIFEST).exists():
         raise BackupError(f"{directory} already holds a backup; choose a new directory")
-    directory.mkdir(parents=True, exist_ok=True)
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     if connection.vendor == "sqlite":
         dump, description = _backup_sqlite(directory)
     elif connection.vendor == "postgresql":
@@ -99,7 +106,7 @@ def backup(directory) -> dict:
         "database": {"file": dump.name, "sha256": _sha256(dump), "bytes": dump.stat().st_size},
         **description,
     }
-    partial = directory / (MANIFEST + ".partial")
+    partial = _private(directory / (MANIFEST + ".partial"))
     partial.write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     os.replace(partial, directory / MANIFEST)
     return manifest
@@ -110,7 +117,7 @@ def _backup_sqlite(directory: Path):
     partial = directory / (SQLITE_FILE + ".partial")
     partial.unlink(missing_ok=True)
     connection.ensure_connection()
-    copy = sqlite3.connect(partial)
+    copy = sqlite3.connect(_private(partial))
     try:
         # One step (pages=-1): the whole database as of one read transaction.
         connection.connection.backup(copy)
@@ -157,7 +164,7 @@ def pg_environment() -> dict:
 
 def _backup_postgres(directory: Path):
     target = directory / PG_FILE
-    partial = directory / (PG_FILE + ".partial")
+    partial = _private(directory / (PG_FILE + ".partial"))
     # A transaction of our own whose snapshot pg_dump shares: the manifest describes
     # exactly what the dump holds, whatever editors save meanwhile.
     snapshot_connection = connection.copy()

@@ -246,6 +246,8 @@ def load_corpus(
         result = load_volume(v.meta, v.files, force=force, edits=edits)
         results.append(result)
         if progress:
+            if result.detected:
+                progress(f"    kind detected: {result.volume.kind} — {result.detected}")
             progress(f"    {result} ({result.seconds:.1f} s)")
     after_load(results, progress)
     return results

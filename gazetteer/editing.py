@@ -21,12 +21,13 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F, Max
-from django.db.models.signals import pre_save
+from django.db.models.signals import m2m_changed, pre_save
 from django.dispatch import receiver
 from django.utils import timezone
 
 from loaders.document import LoaderError
 
+from . import matching, tombstones
 from .models import (
     Appointment,
     Byline,
@@ -35,8 +36,10 @@ from .models import (
     IndexTask,
     Organisation,
     Person,
+    RecordRedirect,
     Section,
     SourceFile,
+    Tombstone,
     Volume,
 )
 from .search import indexing
@@ -102,17 +105,58 @@ def record_loaded_version(sender, instance, raw=False, **kwargs):
         return
     if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True) or hasattr(instance, "skip_history_when_saving"):
         return
-    if sender.history.filter(id=instance.pk).exists():
+    _keep_loaded_version(sender, instance.pk)
+
+
+def _keep_loaded_version(model, pk):
+    if model.history.filter(id=pk).exists():
         return
-    stored = sender.objects.filter(pk=instance.pk).values(*_history_fields(sender)).first()
-    if stored is not None:
-        sender.history.model.objects.create(
-            history_date=_loaded_at(sender, stored),
-            history_type="+",
-            history_user=None,
-            history_change_reason=LOADED_VERSION,
-            **stored,
-        )
+    stored = model.objects.filter(pk=pk).values(*_history_fields(model)).first()
+    if stored is None:
+        return
+    version = model.history.model.objects.create(
+        history_date=_loaded_at(model, stored),
+        history_type="+",
+        history_user=None,
+        history_change_reason=LOADED_VERSION,
+        **stored,
+    )
+    if model is Entry:
+        # The mentions as loaded belong to that version too: a revert brings them back.
+        for name, column in (("people", "person_id"), ("organisations", "organisation_id")):
+            through = getattr(Entry, name).through
+            kept = getattr(Entry.history.model, name).model
+            kept.objects.bulk_create(
+                kept(history=version, id=link_id, entry_id=pk, **{column: value})
+                for link_id, value in through.objects.filter(entry_id=pk).values_list("id", column)
+            )
+
+
+def mark_mentions_edited(entry):
+    """Say that an editor set this entry's mentions by hand: later loads' linking leaves them alone."""
+    if not entry.mentions_edited:
+        _keep_loaded_version(Entry, entry.pk)
+        entry.mentions_edited = True
+        Entry.objects.filter(pk=entry.pk).update(mentions_edited=True)
+
+
+def mentions_at(version):
+    """Return {"people": [...ids], "organisations": [...ids]} as an entry history version had them."""
+    return {
+        "people": list(version.people.values_list("person_id", flat=True)),
+        "organisations": list(version.organisations.values_list("organisation_id", flat=True)),
+    }
+
+
+@receiver(m2m_changed, sender=Entry.people.through)
+@receiver(m2m_changed, sender=Entry.organisations.through)
+def record_loaded_mentions(sender, instance, action, reverse, **kwargs):
+    """Before the first change to an entry's mentions, keep the version the loader made."""
+    if reverse or action not in ("pre_add", "pre_remove", "pre_clear") or not isinstance(instance, Entry):
+        return
+    if not getattr(settings, "SIMPLE_HISTORY_ENABLED", True) or hasattr(instance, "skip_history_when_saving"):
+        return
+    _keep_loaded_version(Entry, instance.pk)
 
 
 def _loaded_at(model, values):
@@ -321,6 +365,7 @@ def merge_entries(first, second, *, title_as_paragraph=None, user=None):
     second_pk = second.pk
     _as(user, f"合并入「{first.title[:40]}」", second)
     second.delete()
+    tombstones.merged(second_pk, first.pk)  # its URL now redirects to the merged entry
     reflow(first.volume_id)
     _enqueue_on_commit(Entry, [first.pk, second_pk])
     return first
@@ -454,6 +499,7 @@ def merge_people(keep, others, *, user=None):
             if alias != keep.name and alias not in keep.aliases:
                 keep.aliases.append(alias)
         keep.notes += [n for n in other.notes if n not in keep.notes]
+        keep.context += [o for o in other.context if o not in keep.context]
         for appointment in other.appointments.all():
             appointment.person = keep
             _as(user, reason, appointment).save()
@@ -480,11 +526,93 @@ def merge_people(keep, others, *, user=None):
         mentioned = list(other.mentioned_in.values_list("pk", flat=True))
         keep.mentioned_in.add(*mentioned)
         moved["mentions"] += len(mentioned)
+        # The merged person's page (and pages merged into it before) now live at keep's.
+        RecordRedirect.objects.filter(model="person", new_id=other.pk).update(new_id=keep.pk)
+        RecordRedirect.objects.update_or_create(model="person", old_id=other.pk, defaults={"new_id": keep.pk})
         _as(user, reason, other).delete()
     _as(user, reason, keep).save()
     _enqueue_on_commit(Person, people)
     _enqueue_on_commit(Entry, entries)
     return moved
+
+
+@atomic_write
+def split_person(person, *, appointments=(), bylines=(), photos=(), speeches=(), mentions=(), name="", user=None):
+    """Give the chosen records of ``person`` to a new person of the same name; return the new person.
+
+    ``appointments``, ``bylines``, ``photos`` (captions), ``speeches`` (entries) and
+    ``mentions`` (entries) are ids of the person's records. The organisations of the
+    moved appointments go with them as the new person's evidence, so a re-load gives
+    those lists to the new person again.
+    """
+    person = Person.objects.select_for_update().get(pk=person.pk)
+    chosen = {
+        "appointments": list(person.appointments.filter(pk__in=appointments).select_related("organisation")),
+        "bylines": list(person.bylines.filter(pk__in=bylines)),
+        "photos": list(person.photos.filter(pk__in=photos)),
+        "speeches": list(person.speeches.filter(pk__in=speeches)),
+        "mentions": list(person.mentioned_in.filter(pk__in=mentions)),
+    }
+    if not any(chosen.values()):
+        raise ValidationError("请至少选择一项任职、署名、摄影、讲话或提及，分给新的人物")
+    moved_orgs = {a.organisation.loaded_name or a.organisation.name for a in chosen["appointments"]}
+    staying = {
+        a.organisation.loaded_name or a.organisation.name
+        for a in person.appointments.exclude(pk__in=appointments).select_related("organisation")
+    }
+    new = Person(
+        name=(name or person.name).strip()[:50],
+        loaded_name=person.loaded_name or person.name,
+        region=person.region,
+        notes=list(person.notes),
+        context=[o for o in person.context if o in moved_orgs],
+    )
+    reason = f"拆分人物：{person.name}（#{person.pk}）"[:100]
+    _as(user, reason, new).save()
+    person.context = [o for o in person.context if o not in moved_orgs or o in staying]
+    _as(user, reason, person).save()
+    entries = set()
+    for appointment in chosen["appointments"]:
+        appointment.person = new
+        _as(user, reason, appointment).save()
+    for byline in chosen["bylines"]:
+        byline.person = new
+        _as(user, reason, byline).save()
+        entries.add(byline.entry_id)
+    for caption in chosen["photos"]:
+        caption.credit_person = new
+        _as(user, reason, caption).save()
+        entries.add(caption.entry_id)
+    for speech in chosen["speeches"]:
+        speech.speaker_person = new
+        _as(user, reason, speech).save()
+        entries.add(speech.pk)
+    for entry in chosen["mentions"]:
+        entry.people.remove(person)
+        entry.people.add(new)
+        entries.add(entry.pk)
+    _enqueue_on_commit(Person, [person.pk, new.pk])
+    _enqueue_on_commit(Entry, entries)
+    return new
+
+
+def volume_people(volume):
+    """The people a load of this volume links by name: its lists, speakers, authors and photographers."""
+    ids = set(Appointment.objects.filter(volume=volume).values_list("person_id", flat=True))
+    ids |= set(Entry.objects.filter(volume=volume).exclude(speaker_person=None).values_list("speaker_person_id", flat=True))
+    ids |= set(Byline.objects.filter(entry__volume=volume).values_list("person_id", flat=True))
+    ids |= set(Caption.objects.filter(entry__volume=volume).exclude(credit_person=None).values_list("credit_person_id", flat=True))
+    return ids
+
+
+def discarded(records) -> list[str]:
+    """What --discard-edits says of each edited record."""
+    return [
+        f"{r}：人物、机构为各卷共用，不随本卷重新载入撤销（需要时请在其历史中还原）"
+        if r.model in (Person, Organisation)
+        else f"{r}：已由新载入的内容替换"
+        for r in records
+    ]
 
 
 # --- re-loading a volume that editors changed ------------------------------------
@@ -525,7 +653,7 @@ def _entry_label(row):
 
 
 def edited_records(volume) -> list[EditedRecord]:
-    """Return the volume's sections, entries and appointments that editors changed since its last load.
+    """Return the volume's sections, entries, appointments, people and organisations editors changed since its last load.
 
     A record counts as edited when a signed-in user saved, created or deleted it (or
     one of an entry's captions or authors) after the volume was loaded.
@@ -556,6 +684,13 @@ def edited_records(volume) -> list[EditedRecord]:
     ):
         for row in model.history.filter(volume_id=volume.pk, **edits).order_by("history_date"):
             add(model, row.id, row, label(row))
+    # People and organisations are found again by name at a load: renames, notes and
+    # aliases an editor changed are edits of every volume that names them.
+    for row in Person.history.filter(id__in=volume_people(volume), **edits).order_by("history_date"):
+        add(Person, row.id, row, row.name)
+    organisations = Appointment.objects.filter(volume=volume).values_list("organisation_id", flat=True)
+    for row in Organisation.history.filter(id__in=set(organisations), **edits).order_by("history_date"):
+        add(Organisation, row.id, row, row.name)
     entry_ids = set(Entry.objects.filter(volume=volume).values_list("pk", flat=True))
     entry_ids |= {pk for model, pk in found if model is Entry}
     for part in (Caption, Byline):
@@ -566,9 +701,11 @@ def edited_records(volume) -> list[EditedRecord]:
 
 
 ENTRY_FIELDS = [
-    "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end", "speaker", "speaker_title",
+    "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end", "date_precision", "date_printed",
+    "lunar", "speaker", "speaker_title",
     "speaker_person_id", "source_tag", "tables", "source_file", "line_start", "line_end",
 ]  # fmt: skip
+NAME_FIELDS = {Person: ["name", "aliases", "notes"], Organisation: ["name", "aliases"]}
 APPOINTMENT_FIELDS = ["person_id", "organisation_id", "title", "note", "start_month", "end_month", "source_file", "line"]
 
 
@@ -598,8 +735,9 @@ class EditSnapshot:
     sections: list[dict] = field(default_factory=list)
     entries: list[dict] = field(default_factory=list)
     appointments: list[dict] = field(default_factory=list)
-    # The volume's entries in book order, each by its loaded key: where to put the edited ones back.
-    order: list[tuple] = field(default_factory=list)
+    people: list[dict] = field(default_factory=list)  # people and organisations
+    # The volume's entries in book order as (id, edited): where to put the edited ones back.
+    order: list[tuple[int, bool]] = field(default_factory=list)
     # The source files as they were: line numbers are carried over to the new files.
     sources: dict[str, str] = field(default_factory=dict)
 
@@ -626,142 +764,178 @@ class LineMap:
         return self.maps[source_file].get(line, line)
 
 
+SECTION_STATE = ["title", "page", "digitized", "parent_id"]
+
+
+def _changed(loaded, state):
+    """The fields an editor changed: where the record differs from its loaded version (all, if it was never loaded)."""
+    if loaded is None:
+        return set(state)
+    return {name for name, value in state.items() if getattr(loaded, name) != value}
+
+
 def capture_edits(volume, records) -> EditSnapshot:
     snap = EditSnapshot(records, sources=dict(SourceFile.objects.filter(volume=volume).values_list("name", "text")))
-    user_of = {(r.model, r.pk): r.user_id for r in records}
+    edited = {(r.model, r.pk) for r in records}
     for r in records:
         loaded = _loaded_key(r.model, r.pk)
-        item = {"user_id": r.user_id, "action": r.action, "label": r.label, "pk": r.pk}
+        item = {"user_id": r.user_id, "action": r.action, "label": r.label, "pk": r.pk, "loaded": loaded is not None}
         current = r.model.objects.filter(pk=r.pk).first()
         if r.model is Section:
             item["key"] = loaded.source_path if loaded else None
             if current:
-                item["state"] = {"title": current.title, "page": current.page, "digitized": current.digitized}
+                item["state"] = {f: getattr(current, f) for f in SECTION_STATE}
+                item["changed"] = _changed(loaded, item["state"])
                 item["parent_path"] = current.parent.source_path if current.parent else None
+                item["source_path"] = current.source_path
+                item["level"] = current.level
             snap.sections.append(item)
         elif r.model is Entry:
-            item["key"] = (loaded.source_file, loaded.line_start, loaded.title, loaded.kind, loaded.text) if loaded else None
             if current:
-                item["state"] = {f: getattr(current, f) for f in ENTRY_FIELDS}
+                item["state"] = {f: getattr(current, f) for f in [*ENTRY_FIELDS, "section_id"]}
+                item["changed"] = _changed(loaded, item["state"])
                 item["section_path"] = current.section.source_path or current.section.title
+                item["source"] = (current.source_section, current.source_title)
                 item["captions"] = list(current.captions.order_by("position").values("text", "credit", "credit_person_id", "line"))
                 item["authors"] = list(current.bylines.order_by("position").values_list("person_id", flat=True))
+                item["mentions"] = (
+                    current.mentions_edited,
+                    list(current.people.values_list("pk", flat=True)),
+                    list(current.organisations.values_list("pk", flat=True)),
+                )
             snap.entries.append(item)
+        elif r.model in (Person, Organisation):
+            if current:
+                item["model"] = r.model
+                item["state"] = {f: getattr(current, f) for f in NAME_FIELDS[r.model]}
+                snap.people.append(item)
         else:
             item["key"] = _appointment_key(volume.pk, loaded) if loaded else None
             if current:
                 item["state"] = {f: getattr(current, f) for f in APPOINTMENT_FIELDS}
             snap.appointments.append(item)
-    for entry in Entry.objects.filter(volume=volume).order_by("position"):
-        edited = (Entry, entry.pk) in user_of
-        snap.order.append(("edited", entry.pk) if edited else (entry.source_file, entry.line_start, entry.title, entry.kind, entry.text))
+    snap.order = [(pk, (Entry, pk) in edited) for pk in Entry.objects.filter(volume=volume).order_by("position").values_list("pk", flat=True)]
     return snap
 
 
-def _match_entry(volume_id, key, taken, lines=None):
-    """Find the entry a new load made for a loaded entry's (file, first line, title, kind, text).
+def deleted_by_editors(volume, restore=()):
+    """Return {id: (EntryKey, restore)} of the volume's entries that editors deleted or merged away.
 
-    Same place and title first; then the same title (nearest in the file when several
-    share it); then the same place, kind and much the same text (the new file
-    corrected the heading). Lines alone are not enough: a line added above shifts
-    every entry after it onto another entry's line.
+    A re-load leaves these out (the deletion stands) unless their id is in ``restore``
+    (the editors' changes are being discarded): then it makes them again under their id.
     """
-    if key is None:
-        return None
-    source_file, line_start, title, *rest = key
-    if lines is not None:
-        line_start = lines(source_file, line_start)
-    candidates = Entry.objects.filter(volume_id=volume_id).exclude(pk__in=taken)
-    same_place = candidates.filter(source_file=source_file, line_start=line_start)
-    match = same_place.filter(title=title).first()
-    if match is None and title:
-        same_title = list(candidates.filter(title=title))
-        if same_title:
-            return min(same_title, key=lambda e: (e.source_file != source_file, abs(e.line_start - line_start)))
-    if match is None and rest:
-        kind, text = rest
-        for candidate in same_place.filter(kind=kind):
-            if difflib.SequenceMatcher(None, candidate.text[:300], text[:300], autojunk=False).ratio() >= 0.6:
-                return candidate
-    return match
+    ids = Tombstone.objects.filter(
+        model=Tombstone.Model.ENTRY, volume_slug=volume.slug, reason__in=[Tombstone.Reason.MERGED, Tombstone.Reason.DELETED]
+    ).values_list("object_id", flat=True)
+    ghosts = {}
+    for row in Entry.history.filter(id__in=list(ids), history_type="-").order_by("history_date", "history_id"):
+        if row.source_title:
+            key = matching.EntryKey(row.source_section, row.source_title, matching.opening(row.text))
+            ghosts[row.id] = (key, row.id in restore)
+    return ghosts
+
+
+def _set_mentions(entry, mentions, user, reason):
+    edited, people, organisations = mentions
+    entry.people.set(Person.objects.filter(pk__in=people))
+    entry.organisations.set(Organisation.objects.filter(pk__in=organisations))
+    if entry.mentions_edited != edited:
+        entry.mentions_edited = edited
+        _as(user, reason, entry).save(update_fields=["mentions_edited"])
 
 
 def reapply_edits(volume, snap: EditSnapshot) -> list[str]:
-    """Put the editors' versions back over a fresh load of the volume; return what was done."""
+    """Put the editors' versions back over a fresh load of the volume; return what was done.
+
+    The load kept the ids of the records it found again, so each edit goes back onto
+    its own record: only the fields the editor changed (the new load's corrections to
+    the others stand). A record the new load no longer has is made again under its id.
+    """
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in={r.user_id for r in snap.records if r.user_id})}
     reason = "重新载入后保留编辑"
     done = []
     lines = LineMap(snap.sources, dict(SourceFile.objects.filter(volume=volume).values_list("name", "text")))
-    sections = {s.source_path: s for s in Section.objects.filter(volume=volume)}
-    by_title = {}
-    for s in sections.values():
-        by_title.setdefault(s.title, s)
+
+    def section_by_path(path):
+        if not path:
+            return None
+        return Section.objects.filter(volume=volume, source_path=path).order_by("position").first() or (
+            Section.objects.filter(volume=volume, title=path).order_by("position").first()
+        )
+
     for item in snap.sections:
         user = users.get(item["user_id"])
-        target = sections.get(item["key"]) if item["key"] else None
         if item["action"] == "删除":
+            # The new load made it again (under a new id): the editor's deletion stands.
+            target = section_by_path(item["key"])
             if target is not None:
                 _as(user, reason, target).delete()
-                done.append(f"目录节点「{item['label']}」：按编辑删除")
+            done.append(f"目录节点「{item['label']}」：按编辑删除")
             continue
         state = item.get("state")
         if state is None:
             continue
+        target = Section.objects.filter(pk=item["pk"], volume=volume).first()
+        parent = Section.objects.filter(pk=state["parent_id"], volume=volume).first() if state["parent_id"] else None
+        if parent is None and state["parent_id"]:
+            parent = section_by_path(item["parent_path"])
+        changed = set(item["changed"])
         if target is None:
-            parent = sections.get(item["parent_path"]) if item["parent_path"] else None
-            target = Section(volume=volume, parent=parent, level=(parent.level + 1) if parent else 1)
+            target = Section(pk=item["pk"], volume=volume, parent=parent, level=(parent.level + 1) if parent else 1)
             target.position = next_position(Section, volume.pk)
-            target.source_path = f"{parent.source_path} › {state['title']}" if parent else state["title"]
-            sections[target.source_path] = target
-        else:
-            target.refresh_from_db()  # an earlier section's move may have renumbered it
-        for name, value in state.items():
-            setattr(target, name, value)
+            target.source_path = item["source_path"]
+            changed = set(SECTION_STATE)
+            _as(user, reason, target).save(force_insert=True)
+            tombstones.revived(Section, [target.pk])
+        for name in changed - {"parent_id"}:
+            setattr(target, name, state[name])
         _as(user, reason, target).save()
-        parent = sections.get(item["parent_path"]) if item["parent_path"] else None
         note = "保留编辑版本"
-        if target.parent_id != (parent.pk if parent else None):
+        if "parent_id" in changed and target.parent_id != (parent.pk if parent else None):
             if parent is not None and parent.pk in _subtree(target):
                 note = "保留编辑版本，但上级节点不能照搬（会成为自己的下级），保留新载入的上级"
             else:
                 target.parent = parent
                 _as(user, reason, target).save()
                 place_section(target, user=user)
-                target.refresh_from_db()
         done.append(f"目录节点「{state['title']}」：{note}")
     reflow(volume.pk)
 
-    taken, placed, keys = set(), {}, {}
+    placed = set()
     for item in snap.entries:
         user = users.get(item["user_id"])
-        target = _match_entry(volume.pk, item["key"], taken, lines)
         if item["action"] == "删除":
-            if target is not None:
-                taken.add(target.pk)
-                _as(user, reason, target).delete()
-                done.append(f"条目「{item['label']}」：按编辑删除")
+            # The load left it out (store: ghosts): it stays deleted, its tombstone stays.
+            done.append(f"条目「{item['label']}」：按编辑删除")
             continue
         state = item.get("state")
         if state is None:
             continue
-        section = sections.get(item["section_path"]) or by_title.get(item["section_path"])
+        target = Entry.objects.filter(pk=item["pk"], volume=volume).first()
+        section = Section.objects.filter(pk=state["section_id"], volume=volume).first() or section_by_path(item["section_path"])
+        changed = set(item["changed"])
+        note = "保留编辑版本"
         if target is None:
             if section is None:
                 done.append(f"条目「{item['label']}」：新载入中找不到所属目录「{item['section_path']}」，未能保留")
                 continue
-            target = Entry(volume=volume, section=section, position=next_position(Entry, volume.pk))
-            if item["key"] is not None:
-                # A loaded entry the new load no longer has at its place or under its
-                # title: keep the editor's version beside whatever the new load made.
-                done.append(f"条目「{item['label']}」：新载入中找不到对应条目，编辑版本另存为一条，请核对是否重复")
-        elif section is not None:
+            # Gone from the new load, or made by an editor: back under its id.
+            target = Entry(pk=item["pk"], volume=volume, position=next_position(Entry, volume.pk))
+            target.source_section, target.source_title = item["source"]
+            changed = set(state)
+            if item["loaded"]:
+                note = "新载入中找不到对应条目，编辑版本另存为一条，请核对是否重复"
+        for name in changed - {"section_id"}:
+            setattr(target, name, state[name])
+        if "section_id" in changed and section is not None:
             target.section = section
-        for name, value in state.items():
-            setattr(target, name, value)
-        target.line_start = lines(target.source_file, state["line_start"])
-        target.line_end = max(target.line_start, lines(target.source_file, state["line_end"]))
-        _as(user, reason, target).save()
-        taken.add(target.pk)
+        if changed & {"line_start", "line_end"}:
+            target.line_start = lines(target.source_file, state["line_start"])
+            target.line_end = max(target.line_start, lines(target.source_file, state["line_end"]))
+        adding = target._state.adding
+        _as(user, reason, target).save(force_insert=adding)
+        if adding:
+            tombstones.revived(Entry, [target.pk])
         target.captions.all().delete()
         for i, caption in enumerate(item["captions"]):
             caption = {**caption, "line": lines(target.source_file, caption["line"])}
@@ -770,22 +944,21 @@ def reapply_edits(volume, snap: EditSnapshot) -> list[str]:
         for i, person_id in enumerate(item["authors"]):
             if Person.objects.filter(pk=person_id).exists():
                 _as(user, reason, Byline(entry=target, person_id=person_id, position=i)).save()
-        placed[item["pk"]] = target.pk
-        if not done or not done[-1].startswith(f"条目「{item['label']}」"):
-            done.append(f"条目「{item['label']}」：保留编辑版本")
+        if adding or item["mentions"][0]:
+            _set_mentions(target, item["mentions"], user, reason)
+        placed.add(target.pk)
+        done.append(f"条目「{item['label']}」：{note}")
     # Put edited entries back where the editor had them: right after the entry that
     # preceded them then (the nearest one the new load still has).
     new_position = dict(Entry.objects.filter(volume=volume).values_list("pk", "position"))
-    anchor, step = -1.0, 0
-    for key in snap.order:
-        if key[0] == "edited":
-            if key[1] in placed:
+    anchor, step, keys = -1.0, 0, {}
+    for pk, edited in snap.order:
+        if edited:
+            if pk in placed:
                 step += 1
-                keys[placed[key[1]]] = anchor + step / 1000
-            continue
-        match = _match_entry(volume.pk, key, placed.values(), lines)
-        if match is not None:
-            anchor, step = float(new_position[match.pk]), 0
+                keys[pk] = anchor + step / 1000
+        elif pk in new_position:
+            anchor, step = float(new_position[pk]), 0
     reflow(volume.pk, entry_keys=keys)
 
     taken = set()
@@ -811,9 +984,19 @@ def reapply_edits(volume, snap: EditSnapshot) -> list[str]:
             setattr(target, name, value)
         target.line = lines(target.source_file, target.line)
         _as(user, reason, target).save()
+        taken.add(target.pk)
         done.append(f"任职「{item['label']}」：保留编辑版本")
+    # People and organisations outlive loads (found again by their loaded names); what a
+    # load may have added back (a note the editor removed) is set to the editor's version.
+    for item in snap.people:
+        target = item["model"].objects.filter(pk=item["pk"]).first()
+        if target is None:
+            continue
+        for name, value in item["state"].items():
+            setattr(target, name, value)
+        _as(users.get(item["user_id"]), reason, target).save()
+        done.append(f"{item['model']._meta.verbose_name}「{item['label']}」：保留编辑版本")
     return done
-
 
 
 # --- bringing back deleted entries ------------------------------------------------
@@ -844,6 +1027,7 @@ def restore_entry(history_id, *, user=None):
     entry.position = next_position(Entry, entry.volume_id)
     _as(user, "从历史中恢复", entry)
     entry.save(force_insert=True)
+    tombstones.revived(Entry, [entry.pk])
     # Captions and bylines deleted in the same moment were deleted with it (cascade).
     moment = (record.history_date - datetime.timedelta(seconds=5), record.history_date + datetime.timedelta(seconds=5))
     for part in (Caption, Byline):

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.urls import reverse
@@ -194,6 +195,14 @@ class Entry(models.Model):
     alt_titles = models.JSONField(
         "异写标题", default=list, blank=True, encoder=UnicodeJSONEncoder, help_text="如目录与正文写法不同"
     )
+    # Where the last load put the entry (its section's source_path) and the title it
+    # printed: a re-load recognises the entry by these even after an editor renamed or
+    # moved it, so its id and URL last (see store.match_entries).
+    source_section = models.CharField("载入时目录路径", max_length=1000, blank=True, editable=False)
+    source_title = models.CharField("载入时标题", max_length=300, blank=True, editable=False)
+    # Set when an editor changed the mentioned people/organisations by hand: the
+    # automatic linking after a load then leaves this entry's mentions as they are.
+    mentions_edited = models.BooleanField("提及经编辑修改", default=False, editable=False)
     authors = models.ManyToManyField(
         "Person", through="Byline", related_name="authored", blank=True, verbose_name="作者"
     )
@@ -203,7 +212,9 @@ class Entry(models.Model):
     )
 
     objects = EntryQuerySet.as_manager()
-    history = HistoricalRecords(verbose_name="条目历史", verbose_name_plural="条目历史")
+    history = HistoricalRecords(
+        verbose_name="条目历史", verbose_name_plural="条目历史", m2m_fields=["people", "organisations"]
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "条目"
@@ -233,13 +244,20 @@ class Person(models.Model):
     region = models.CharField("地区", max_length=100, blank=True)
     aliases = models.JSONField("别名", default=list, blank=True, encoder=UnicodeJSONEncoder)
     notes = models.JSONField("附注", default=list, blank=True, encoder=UnicodeJSONEncoder, help_text="如：女、回")
+    # The name as the source prints it: loads find the person by it, so an editor's
+    # rename (刘庆 → 刘庆华) does not make the next load create 刘庆 again.
+    loaded_name = models.CharField("载入时姓名", max_length=50, blank=True, editable=False)
+    # The organisations (as printed) of the leadership lists that named this person:
+    # the evidence a load uses to tell two people of one name apart (gazetteer/identity.py).
+    context = models.JSONField("任职机构依据", default=list, blank=True, editable=False, encoder=UnicodeJSONEncoder)
 
     history = HistoricalRecords(verbose_name="人物历史", verbose_name_plural="人物历史")
 
     class Meta:
         verbose_name = verbose_name_plural = "人物"
-        ordering = ["name", "region"]
-        constraints = [models.UniqueConstraint(fields=["name", "region"], name="unique_person_name")]
+        ordering = ["name", "region", "pk"]
+        # No unique (name, region): two people of one region may share a name (张磊).
+        indexes = [models.Index(fields=["region", "loaded_name"])]
 
     def __str__(self):
         return self.name
@@ -252,6 +270,7 @@ class Organisation(models.Model):
     name = models.CharField("名称", max_length=100)
     region = models.CharField("地区", max_length=100, blank=True)
     aliases = models.JSONField("别名", default=list, blank=True, encoder=UnicodeJSONEncoder)
+    loaded_name = models.CharField("载入时名称", max_length=100, blank=True, editable=False)
 
     history = HistoricalRecords(verbose_name="机构历史", verbose_name_plural="机构历史")
 
@@ -336,6 +355,94 @@ class Caption(models.Model):
 
     def __str__(self):
         return self.text[:40]
+
+
+class ReviewDecision(models.Model):
+    """An editor's answer to a proposal of the review queue (gazetteer/identity.py).
+
+    Keyed by the names and region, not by ids: the answer still applies after a
+    re-load, a merge or a split changed which records carry those names.
+    """
+
+    class Kind(models.TextChoices):
+        HOMONYM = "homonym", "同名异人"
+        VARIANT = "variant", "异写"
+
+    class Action(models.TextChoices):
+        MERGE = "merge", "合并"
+        ALIAS = "alias", "加为别名"
+        SPLIT = "split", "分立"
+        DISMISS = "dismiss", "驳回"
+
+    key = models.CharField("键", max_length=300, unique=True)
+    kind = models.CharField("类型", max_length=20, choices=Kind.choices)
+    region = models.CharField("地区", max_length=100, blank=True)
+    names = models.JSONField("姓名", default=list, encoder=UnicodeJSONEncoder)
+    action = models.CharField("处理", max_length=20, choices=Action.choices)
+    evidence = models.JSONField("依据", default=list, blank=True, encoder=UnicodeJSONEncoder)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, verbose_name="编辑"
+    )
+    decided_at = models.DateTimeField("处理时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "人物审核决定"
+        ordering = ["-decided_at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {'/'.join(self.names)}：{self.get_action_display()}"
+
+
+class RecordRedirect(models.Model):
+    """Where the page of a person or organisation an editor merged away now lives."""
+
+    model = models.CharField("模型", max_length=50)  # "person" or "organisation"
+    old_id = models.BigIntegerField("原编号")
+    new_id = models.BigIntegerField("现编号")
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "编号转向"
+        constraints = [models.UniqueConstraint(fields=["model", "old_id"], name="unique_record_redirect")]
+
+    def __str__(self):
+        return f"{self.model} {self.old_id} → {self.new_id}"
+
+
+class Tombstone(models.Model):
+    """What is left of an entry or section that no longer exists, so its URL still answers.
+
+    A load that no longer finds a record, or an editor who deletes one, leaves a
+    tombstone: the URL answers 410 with the volume and, where there is one, the record
+    that replaced it. An entry merged into another answers 301 to that one instead.
+    Ids are never given to another record, so a tombstone never hides a live record.
+    """
+
+    class Model(models.TextChoices):
+        ENTRY = "entry", "条目"
+        SECTION = "section", "目录节点"
+
+    class Reason(models.TextChoices):
+        VANISHED = "vanished", "重新载入的源文件中已没有这一条"
+        MERGED = "merged", "已由编辑并入另一条"
+        DELETED = "deleted", "已由编辑删除"
+
+    model = models.CharField("类型", max_length=20, choices=Model.choices)
+    object_id = models.BigIntegerField("原编号")
+    # The volume by slug, not by key: a tombstone outlives even a deleted volume.
+    volume_slug = models.CharField("卷册标识", max_length=100, blank=True)
+    title = models.CharField("标题", max_length=300)
+    reason = models.CharField("原因", max_length=20, choices=Reason.choices)
+    replaced_by = models.BigIntegerField("替代记录编号", null=True, blank=True)
+    at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "已删除记录"
+        ordering = ["-at"]
+        constraints = [models.UniqueConstraint(fields=["model", "object_id"], name="unique_tombstone")]
+
+    def __str__(self):
+        return f"{self.get_model_display()} #{self.object_id}「{self.title}」"
 
 
 class IndexTask(models.Model):

@@ -12,9 +12,29 @@ from haystack import indexes
 from .models import Entry, Organisation, Person
 
 
+def searchable_parts(entry) -> list[str]:
+    """Return what a reader may search for in an entry, one part per field, title first.
+
+    The index's text and the hit's snippet are both made from these, so a match in a
+    caption is found and then shown from the caption.
+    """
+    # The TOC's other spelling of the title finds the entry too; notes are read with the text.
+    parts = [entry.title, *entry.alt_titles, entry.kicker, entry.subtitle, entry.speaker_title, entry.speaker]
+    parts += [b.person.name for b in entry.bylines.all()]
+    parts.append(entry.text)
+    parts += entry.notes
+    parts += [f"{c.text} {c.credit}" for c in entry.captions.all()]
+    for table in entry.tables:
+        parts.append(table.get("caption", ""))
+        parts += [" ".join(cell for cell in row if cell) for row in table.get("rows", [])]
+    return [p for p in parts if p]
+
+
 class EntryIndex(indexes.SearchIndex, indexes.Indexable):
     text = indexes.CharField(document=True)
     title = indexes.CharField(model_attr="title")
+    # The same text again as character bigrams, for exact strings inside words.
+    grams = indexes.CharField(null=True)
     volume = indexes.CharField()
     kind = indexes.CharField(model_attr="kind")
     year = indexes.IntegerField(null=True)
@@ -35,17 +55,13 @@ class EntryIndex(indexes.SearchIndex, indexes.Indexable):
     def read_queryset(self, using=None):
         return Entry.objects.select_related("volume")
 
+    def prepare(self, entry):
+        data = super().prepare(entry)
+        data["grams"] = data["grams_chars"] = data["text"]
+        return data
+
     def prepare_text(self, entry):
-        # The TOC's other spelling of the title finds the entry too; notes are read with the text.
-        parts = [entry.kicker, entry.title, *entry.alt_titles, entry.subtitle, entry.speaker_title, entry.speaker]
-        parts += [b.person.name for b in entry.bylines.all()]
-        parts.append(entry.text)
-        parts += entry.notes
-        parts += [f"{c.text} {c.credit}" for c in entry.captions.all()]
-        for table in entry.tables:
-            parts.append(table.get("caption", ""))
-            parts += [" ".join(cell for cell in row if cell) for row in table.get("rows", [])]
-        return "\n".join(p for p in parts if p)
+        return "\n".join(searchable_parts(entry))
 
     def prepare_volume(self, entry):
         return entry.volume.slug
@@ -79,7 +95,9 @@ class PersonIndex(indexes.SearchIndex, indexes.Indexable):
         return Person.objects.prefetch_related("appointments__organisation")
 
     def prepare_text(self, person):
-        parts = [person.name, *person.aliases, *person.notes]
+        # The name as loaded: the text still prints it after an editor's rename.
+        loaded = [person.loaded_name] if person.loaded_name not in ("", person.name) else []
+        parts = [person.name, *person.aliases, *loaded, *person.notes]
         parts += [f"{a.organisation.name} {a.title}" for a in person.appointments.all()]
         return "\n".join(parts)
 
@@ -97,7 +115,8 @@ class OrganisationIndex(indexes.SearchIndex, indexes.Indexable):
         return Organisation
 
     def prepare_text(self, org):
-        return "\n".join([org.name, *org.aliases])
+        loaded = [org.loaded_name] if org.loaded_name not in ("", org.name) else []
+        return "\n".join([org.name, *org.aliases, *loaded])
 
     def prepare_kind(self, org):
         return "organisation"

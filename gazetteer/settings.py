@@ -7,6 +7,7 @@ key is an error rather than a silently shared development key.
 
 import datetime
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -26,9 +27,10 @@ def envlist(name, default=""):
 DEBUG = envbool("DJANGO_DEBUG", "False")
 
 DATA_DIR = Path(os.environ.get("GAZETTEER_DATA_DIR", BASE_DIR / "var")).resolve()
-# SQLite cannot create the folder its file is in: make the data dir on first use.
+# SQLite cannot create the folder its file is in: make the data dir on first use,
+# readable by this account only (it holds password hashes and session keys).
 try:
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 except OSError:  # a read-only location; the database error will name it
     pass
 CORPUS_DIR = Path(os.environ.get("GAZETTEER_CORPUS_DIR", BASE_DIR / "corpus")).resolve()
@@ -45,6 +47,10 @@ def _secret_key():
         return kept.read_text().strip()
     if DEBUG:
         return "development-only-insecure-key"
+    if os.environ.get("GAZETTEER_OFFLINE_COMMAND"):
+        # A command that serves no page (manage.py says which): a key of its own that
+        # nothing outlives this process.
+        return secrets.token_urlsafe(50)
     raise ImproperlyConfigured(
         f"DJANGO_SECRET_KEY is not set and {kept} does not exist. Set DJANGO_SECRET_KEY, "
         "or DJANGO_DEBUG=true for development."
@@ -104,6 +110,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "gazetteer.middleware.SecurityHeadersMiddleware",
     "gazetteer.middleware.DatabaseUnavailableMiddleware",
+    # Before the CSRF check: a write to the read-only site is a 405, not a 403.
+    "gazetteer.methods.MethodMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -167,6 +175,15 @@ if DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
         {"connect_timeout": 5, "options": f"-c lock_timeout={DB_LOCK_TIMEOUT * 1000}"}
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite creates its file (and the -wal and -shm files with the same mode) world-
+    # readable under the usual umask: create it first, readable by this account only.
+    _database = Path(DATABASES["default"]["NAME"])
+    try:
+        os.close(os.open(_database, os.O_CREAT | os.O_WRONLY, 0o600))
+        if _database.stat().st_mode & 0o077:
+            _database.chmod(0o600)
+    except OSError:  # not ours, or a read-only place: the database error will name it
+        pass
     # Readers and the loader share the file: wait for a writer instead of failing
     # at once, and let readers go on while it writes.
     DATABASES["default"]["OPTIONS"] = {
@@ -202,10 +219,13 @@ HAYSTACK_CONNECTIONS = {
 
 # Saves and deletes queue index updates for the single indexer (gazetteer/search/indexing.py).
 HAYSTACK_SIGNAL_PROCESSOR = "gazetteer.search.indexing.QueueSignalProcessor"
+# /healthz reports "degraded" once a queued change has waited this long (gazetteer/health.py).
+GAZETTEER_INDEX_QUEUE_STALE_SECONDS = int(os.environ.get("GAZETTEER_INDEX_QUEUE_STALE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_client_errors": {"()": "gazetteer.logs.OneLineClientErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "WARNING")},
 }

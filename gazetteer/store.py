@@ -1,9 +1,11 @@
 """Document → models. The only module that writes what the loaders parse.
 
 A volume is stored in one transaction, keyed by its slug and the hash of its source
-files: storing the same files again changes nothing, and storing changed files
-replaces that volume's rows cleanly. People and organisations are shared across
-volumes and are never deleted by a load.
+files: storing the same files again changes nothing. Storing changed files matches
+the volume's sections and entries with the new ones (``matching``): those found again
+keep their ids and are updated in place, new ones are created, and those gone are
+deleted and leave a tombstone, so a URL once printed keeps answering. People and
+organisations are shared across volumes and are never deleted by a load.
 """
 
 from __future__ import annotations
@@ -11,17 +13,18 @@ from __future__ import annotations
 import datetime
 import hashlib
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from loaders.document import Document
 from loaders.document import Entry as ParsedEntry
 from loaders.document import Section as ParsedSection
 
-from . import editing
+from . import editing, identity, matching, tombstones
 from .models import (
     Appointment,
     Byline,
@@ -81,6 +84,11 @@ class StoreResult:
             f"{plural(c['entries'], 'entry', 'entries')} ({kinds}), {plural(c['people'], 'new person', 'new people')}, "
             f"{plural(c['organisations'], 'new organisation')}, {plural(c['appointments'], 'appointment')}, "
             f"{plural(c['captions'], 'caption')}, {plural(c['bylines'], 'byline')}"
+            + (
+                f"; entry ids kept {c['entries.kept_ids']} (changed {c['entries.updated']}), removed {c['entries.removed']}"
+                if self.status == "updated"
+                else ""
+            )
         )
 
 
@@ -99,27 +107,48 @@ def volume_hash(meta: VolumeMeta, files: list[StoredFile]) -> str:
 
 
 class PeopleDirectory:
-    """Resolve printed names to the Person rows of one region, by name or alias."""
+    """Resolve printed names to the Person rows of one region: by name, alias or loaded name.
+
+    Which of several people of one name a list means is decided in ``identity``.
+    """
 
     def __init__(self, region: str):
         self.region = region
-        self.by_name: dict[str, Person] = {}
-        for person in Person.objects.filter(region=region):
-            for alias in person.aliases:
-                self.by_name.setdefault(alias, person)
-            self.by_name[person.name] = person
+        self.by_name: dict[str, list[Person]] = defaultdict(list)
+        for person in Person.objects.filter(region=region).order_by("pk"):
+            for name in identity.names_of(person):
+                self.by_name[name].append(person)
         self.created = 0
+        self.changed: dict[int, Person] = {}
+
+    def candidates(self, name: str) -> list[Person]:
+        return list(self.by_name.get(name, []))
+
+    def create(self, name: str, notes=()) -> Person:
+        person = Person.objects.create(name=name, loaded_name=name, region=self.region, notes=list(notes))
+        self.by_name[name].append(person)
+        self.created += 1
+        return person
 
     def get(self, name: str, notes=()) -> Person:
-        person = self.by_name.get(name)
-        if person is None:
-            person = Person.objects.create(name=name, region=self.region, notes=list(notes))
-            self.by_name[name] = person
-            self.created += 1
-        elif notes and not set(notes) <= set(person.notes):
-            person.notes = [*person.notes, *(n for n in notes if n not in person.notes)]
-            person.save(update_fields=["notes"])
+        """The person a byline, speaker or photo credit names (no list gives evidence): the first of the name."""
+        found = self.by_name.get(name)
+        person = found[0] if found else self.create(name, notes)
+        self.describe(person, notes)
         return person
+
+    def describe(self, person: Person, notes=(), organisation: str = ""):
+        """Add what a list says of the person (notes, the organisation) to the record, saved by ``save``."""
+        if notes and not set(notes) <= set(person.notes):
+            person.notes = [*person.notes, *(n for n in notes if n not in person.notes)]
+            self.changed[person.pk] = person
+        if organisation and organisation not in person.context:
+            person.context = [*person.context, organisation]
+            self.changed[person.pk] = person
+
+    def save(self):
+        Person.objects.bulk_update(self.changed.values(), ["notes", "context"], batch_size=500)
+        self.changed.clear()
 
 
 def store_document(doc: Document, meta: VolumeMeta, files: list[StoredFile], *, force=False, edits="refuse") -> StoreResult:
@@ -133,6 +162,9 @@ def store_document(doc: Document, meta: VolumeMeta, files: list[StoredFile], *, 
     the rows a load deletes and creates are not queued one by one.
     """
     with indexing.paused(), transaction.atomic():
+        # Take the write lock first, as editors' saves do: a transaction that reads
+        # first fails at once ("database is locked") if anyone writes meanwhile.
+        editing.begin_writing()
         return _store(doc, meta, files, force, edits)
 
 
@@ -146,22 +178,25 @@ def _store(doc, meta, files, force, edits="refuse"):
     if edited and edits == "refuse":
         raise editing.EditConflict([(volume, edited)])
     snapshot = editing.capture_edits(volume, edited) if edited and edits == "keep" else None
-    with editing.history_disabled():
-        result = _replace(doc, meta, files, volume, status, digest)
+    discarded = {r.pk for r in edited if r.model is Entry} if edits == "discard" else set()
+    ghosts = editing.deleted_by_editors(volume, restore=discarded) if volume else {}
+    with editing.history_disabled(), tombstones.written_by_load():
+        result = _replace(doc, meta, files, volume, status, digest, ghosts)
     if snapshot is not None:
         result.edits = ("keep", editing.reapply_edits(result.volume, snapshot))
     elif edited:
-        result.edits = ("discard", [f"{r}：已由新载入的内容替换" for r in edited])
+        # The new load wins, also over the mentions editors set by hand.
+        Entry.objects.filter(pk__in=discarded).update(mentions_edited=False)
+        result.edits = ("discard", editing.discarded(edited))
     return result
 
 
-def _replace(doc, meta, files, volume, status, digest):
+def _replace(doc, meta, files, volume, status, digest, ghosts=None):
     if volume is None:
         volume = Volume(slug=meta.slug)
     else:
-        # Children first: entries reference sections, sections reference each other.
-        volume.entries.all().delete()
-        volume.sections.all().delete()
+        # Sections and entries are matched with the new load in _store_tree (their ids
+        # are public); appointments and files are simply made again.
         volume.appointments.all().delete()
         volume.files.all().delete()
     for attr in ("title", "kind", "region", "compiler", "year", "year_covered", "date"):
@@ -179,7 +214,7 @@ def _replace(doc, meta, files, volume, status, digest):
     )
     result = StoreResult(volume, status)
     people = PeopleDirectory(volume.region)
-    _store_tree(doc, volume, people, result)
+    _store_tree(doc, volume, people, result, ghosts or {})
     _store_appointments(doc, volume, people, result)
     result.counts["people"] = people.created
     result.warnings = list(doc.warnings)
@@ -193,6 +228,7 @@ def load_report(result: StoreResult, kind: str) -> dict:
     """Return what a load found, as stored on the volume for the editors' load report."""
     return {
         "kind": kind,
+        "status": result.status,  # created or updated
         "detected": result.detected,
         "counts": dict(sorted(result.counts.items())),
         "not_digitized": result.not_digitized,
@@ -200,58 +236,209 @@ def load_report(result: StoreResult, kind: str) -> dict:
     }
 
 
-def _store_tree(doc, volume, people, result):
-    counts = result.counts
-    section_position = 0
-    entry_position = 0
-    pending: list[tuple[Entry, ParsedEntry]] = []
+# The fields a load writes; a re-load updates a matched row's fields that differ.
+SECTION_FIELDS = ["parent_id", "position", "level", "title", "page", "digitized", "alt_titles", "source_path"]
+ENTRY_FIELDS = [
+    "section_id", "position", "kind", "title", "untitled", "subtitle", "text", "page", "date", "date_end",
+    "date_precision", "date_printed", "lunar", "speaker", "speaker_title", "speaker_person_id", "source_tag",
+    "tables", "source_file", "line_start", "line_end", "source_file_end", "notes", "source_section", "source_title",
+]  # fmt: skip
 
-    def add(parsed: ParsedSection, parent: Section | None):
-        nonlocal section_position, entry_position
-        section = Section.objects.create(
-            volume=volume,
-            parent=parent,
-            position=section_position,
-            level=parsed.level,
-            title=parsed.title[:200],
-            page=parsed.page,
-            digitized=parsed.digitized,
-            alt_titles=list(parsed.alt_titles),
-            source_path=f"{parent.source_path} › {parsed.title[:200]}"[:1000] if parent else parsed.title[:200],
-        )
-        section_position += 1
+
+def _update_changed(model, rows, fields):
+    """Bulk-update ``rows`` (pairs of row and new values) where any value differs; return how many did."""
+    changed, names = [], set()
+    for row, values in rows:
+        diff = [f for f in fields if getattr(row, f) != values[f]]
+        if diff:
+            for f in diff:
+                setattr(row, f, values[f])
+            changed.append(row)
+            names.update(diff)
+    if changed:
+        fields_by_attname = {f.attname: f.name for f in model._meta.concrete_fields}
+        model.objects.bulk_update(changed, sorted(fields_by_attname[n] for n in names), batch_size=200)
+    return len(changed)
+
+
+def _store_tree(doc, volume, people, result, ghosts):
+    """Store the volume's sections and entries, keeping the ids of those it had before.
+
+    ``matching`` decides which existing row is which parsed one; matched rows are
+    updated in place, new ones created, the others deleted with a tombstone.
+    ``ghosts`` ({id: (EntryKey, restore)}) are entries editors deleted: a parsed entry
+    that is one of them is left out (their deletion stands), or, with ``restore``,
+    made again under its old id.
+    """
+    counts = result.counts
+    parsed_sections: list[tuple[ParsedSection, int | None, str]] = []
+    parsed_entries: list[tuple[ParsedEntry, int]] = []
+
+    def walk(parsed: ParsedSection, parent: int | None):
+        title = parsed.title[:200]
+        path = f"{parsed_sections[parent][2]} › {title}"[:1000] if parent is not None else title
+        index = len(parsed_sections)
+        parsed_sections.append((parsed, parent, path))
         counts["sections"] += 1
         counts[f"sections.level{parsed.level}"] += 1
         if not parsed.digitized:
-            result.not_digitized.append(" › ".join(s.title for s in section.path()))
-        for e in parsed.entries:
-            pending.append((_entry(volume, section, entry_position, e), e))
-            entry_position += 1
+            result.not_digitized.append(path)
+        parsed_entries.extend((e, index) for e in parsed.entries)
         for child in parsed.children:
-            add(child, section)
+            walk(child, index)
 
     for top in doc.sections:
-        add(top, None)
+        walk(top, None)
 
-    rows = Entry.objects.bulk_create([row for row, _ in pending])
-    bylines, captions = [], []
-    for row, (_, parsed) in zip(rows, pending, strict=True):
-        counts["entries"] += 1
+    old_sections = list(Section.objects.filter(volume=volume).order_by("position")) if volume.pk else []
+    old_entries = list(Entry.objects.filter(volume=volume).order_by("position")) if volume.pk else []
+    section_pairs = matching.pair_in_order([s.source_path for s in old_sections], [p for _, _, p in parsed_sections])
+    new_keys = [
+        matching.EntryKey(parsed_sections[i][2], e.title[:300], matching.opening("\n".join(p for p in e.paragraphs if p)))
+        for e, i in parsed_entries
+    ]
+    old_keys = [matching.EntryKey(e.source_section, e.source_title, matching.opening(e.text)) for e in old_entries]
+    entry_pairs = matching.pair_entries(old_keys, new_keys)
+    # Entries editors deleted: recognised only by their exact key, after the live ones.
+    left = [j for j in range(len(new_keys)) if j not in set(entry_pairs.values())]
+    ghost_ids = list(ghosts)
+    ghost_pairs = matching.pair_in_order([ghosts[g][0] for g in ghost_ids], [new_keys[j] for j in left])
+    ghost_of = {left[b]: ghost_ids[a] for a, b in ghost_pairs.items()}
+    skipped = {j for j, g in ghost_of.items() if not ghosts[g][1]}
+    counts["entries.deleted_by_editors"] = len(skipped)
+
+    # Entries no longer there go first: they hold positions the new rows need.
+    gone_entries = [e for i, e in enumerate(old_entries) if i not in entry_pairs]
+    if gone_entries:
+        Entry.objects.filter(pk__in=[e.pk for e in gone_entries]).delete()
+
+    # Sections, in book order: a parent is stored before its children.
+    old_section_of = {j: i for i, j in section_pairs.items()}
+    if old_sections and (
+        len(section_pairs) < len(parsed_sections) or any(old_sections[i].position != j for i, j in section_pairs.items())
+    ):
+        Section.objects.filter(volume=volume).update(position=F("position") + editing.PARK)
+        for row in old_sections:
+            row.position += editing.PARK
+    section_rows: list[Section] = []
+    matched_sections = []
+    for j, (parsed, parent, path) in enumerate(parsed_sections):
+        values = {
+            "parent_id": section_rows[parent].pk if parent is not None else None,
+            "position": j,
+            "level": parsed.level,
+            "title": parsed.title[:200],
+            "page": parsed.page,
+            "digitized": parsed.digitized,
+            "alt_titles": list(parsed.alt_titles),
+            "source_path": path,
+        }
+        if j in old_section_of:
+            row = old_sections[old_section_of[j]]
+            matched_sections.append((row, values))
+        else:
+            row = Section.objects.create(volume=volume, **values)
+        section_rows.append(row)
+    _update_changed(Section, matched_sections, SECTION_FIELDS)
+
+    # Entries: the new rows, those matched (updated in place), those brought back.
+    old_entry_of = {j: i for i, j in entry_pairs.items()}
+    kept = [j for j in range(len(parsed_entries)) if j not in skipped]
+    position = {j: p for p, j in enumerate(kept)}
+    if old_entries and (
+        len(entry_pairs) < len(kept) or any(old_entries[i].position != position[j] for i, j in entry_pairs.items())
+    ):
+        Entry.objects.filter(volume=volume).update(position=F("position") + editing.PARK)
+        for row in old_entries:
+            row.position += editing.PARK
+    rows: list[Entry] = []
+    created, matched_entries = [], []
+    for j in kept:
+        parsed, section_index = parsed_entries[j]
+        fresh = _entry(volume, section_rows[section_index], position[j], parsed)
+        fresh.speaker_person = people.get(parsed.speaker) if parsed.speaker else None
+        fresh.source_section = parsed_sections[section_index][2]
+        fresh.source_title = fresh.title
+        if j in old_entry_of:
+            row = old_entries[old_entry_of[j]]
+            matched_entries.append((row, {f: getattr(fresh, f) for f in ENTRY_FIELDS}))
+        else:
+            if j in ghost_of:
+                fresh.pk = ghost_of[j]
+            row = fresh
+            created.append(row)
+        rows.append(row)
+    Entry.objects.bulk_create(created)
+    counts["entries.updated"] = _update_changed(Entry, matched_entries, ENTRY_FIELDS)
+    restored = [ghost_of[j] for j in kept if j in ghost_of]
+    if restored:
+        tombstones.revived(Entry, restored)
+
+    # What is gone leaves a tombstone, naming the new record in its place where there is one.
+    new_id = {j: row.pk for j, row in zip(kept, rows, strict=True)} if gone_entries else {}
+    place = matching.replacements(
+        entry_pairs, len(old_entries), len(parsed_entries), lambda i, j: old_keys[i].section == new_keys[j].section
+    )
+    tombstones.vanished(
+        Entry, gone_entries, volume.slug, {old_entries[i].pk: new_id.get(j) for i, j in place.items() if j in new_id}
+    )
+    gone_sections = [s for i, s in enumerate(old_sections) if i not in section_pairs]
+    if gone_sections:
+        place = matching.replacements(
+            section_pairs,
+            len(old_sections),
+            len(parsed_sections),
+            lambda i, j: old_sections[i].level == parsed_sections[j][0].level,
+        )
+        Section.objects.filter(pk__in=[s.pk for s in gone_sections]).delete()
+        tombstones.vanished(
+            Section, gone_sections, volume.slug, {old_sections[i].pk: section_rows[j].pk for i, j in place.items()}
+        )
+    counts["entries.kept_ids"] = len(entry_pairs)
+    counts["entries.removed"] = len(gone_entries)
+    counts["sections.kept_ids"] = len(section_pairs)
+    counts["sections.removed"] = len(gone_sections)
+
+    counts["entries"] = len(rows)
+    for row in rows:
         counts["entries." + row.kind] += 1
-        if parsed.speaker:
-            row.speaker_person = people.get(parsed.speaker)
-        for i, name in enumerate(dict.fromkeys(parsed.authors)):
-            bylines.append(Byline(entry=row, person=people.get(name), position=i))
-        for i, c in enumerate(parsed.captions):
+    _store_parts(rows, [parsed_entries[j][0] for j in kept], {r.pk for r, _ in matched_entries}, people, counts)
+
+
+def _store_parts(rows, parsed, matched_ids, people, counts):
+    """Store the entries' bylines and captions; matched entries keep the rows that did not change."""
+    old_bylines, old_captions = {}, {}
+    for b in Byline.objects.filter(entry_id__in=matched_ids).order_by("position"):
+        old_bylines[(b.entry_id, b.person_id)] = b
+    for c in Caption.objects.filter(entry_id__in=matched_ids).order_by("entry_id", "position", "pk"):
+        old_captions.setdefault(c.entry_id, []).append(c)
+    new_bylines, moved_bylines, new_captions, changed_captions, spare = [], [], [], [], []
+    for row, p in zip(rows, parsed, strict=True):
+        for i, name in enumerate(dict.fromkeys(p.authors)):
+            person = people.get(name)
+            old = old_bylines.pop((row.pk, person.pk), None)
+            if old is None:
+                new_bylines.append(Byline(entry=row, person=person, position=i))
+            elif old.position != i:
+                old.position = i
+                moved_bylines.append(old)
+        olds = old_captions.pop(row.pk, [])
+        for i, c in enumerate(p.captions):
             credit_person = people.get(c.credit) if _looks_like_name(c.credit) else None
-            captions.append(
-                Caption(entry=row, position=i, text=c.text, credit=c.credit, credit_person=credit_person, line=c.line)
-            )
-    Entry.objects.bulk_update([r for r in rows if r.speaker_person_id], ["speaker_person"])
-    Byline.objects.bulk_create(bylines)
-    Caption.objects.bulk_create(captions)
-    counts["bylines"] = len(bylines)
-    counts["captions"] = len(captions)
+            values = {"position": i, "text": c.text, "credit": c.credit, "credit_person_id": getattr(credit_person, "pk", None), "line": c.line}
+            if i < len(olds):
+                changed_captions.append((olds[i], values))
+            else:
+                new_captions.append(Caption(entry=row, **values))
+        spare += olds[len(p.captions):]
+    Byline.objects.filter(pk__in=[b.pk for b in old_bylines.values()]).delete()
+    Caption.objects.filter(pk__in=[c.pk for rest in old_captions.values() for c in rest] + [c.pk for c in spare]).delete()
+    Byline.objects.bulk_update(moved_bylines, ["position"])
+    _update_changed(Caption, changed_captions, ["position", "text", "credit", "credit_person_id", "line"])
+    Byline.objects.bulk_create(new_bylines)
+    Caption.objects.bulk_create(new_captions)
+    counts["bylines"] = sum(len(dict.fromkeys(p.authors)) for p in parsed)
+    counts["captions"] = sum(len(p.captions) for p in parsed)
 
 
 def _entry(volume, section, position, e: ParsedEntry) -> Entry:
@@ -285,16 +472,21 @@ def _entry(volume, section, position, e: ParsedEntry) -> Entry:
 
 
 def _store_appointments(doc, volume, people, result):
-    orgs = {o.name: o for o in Organisation.objects.filter(region=volume.region)}
+    orgs = {}
+    for o in Organisation.objects.filter(region=volume.region).order_by("-pk"):
+        orgs.update(dict.fromkeys(identity.names_of(o), o))  # the oldest wins a shared name
     rows = []
+    assigned = identity.assign_people(doc.appointments, people)
     for i, a in enumerate(doc.appointments):
         org = orgs.get(a.organisation)
         if org is None:
-            org = orgs[a.organisation] = Organisation.objects.create(name=a.organisation, region=volume.region)
+            org = orgs[a.organisation] = Organisation.objects.create(
+                name=a.organisation, loaded_name=a.organisation, region=volume.region
+            )
             result.counts["organisations"] += 1
         rows.append(
             Appointment(
-                person=people.get(a.person, a.person_notes),
+                person=assigned[i],
                 organisation=org,
                 volume=volume,
                 position=i,
@@ -307,6 +499,7 @@ def _store_appointments(doc, volume, people, result):
             )
         )
     Appointment.objects.bulk_create(rows)
+    people.save()
     result.counts["appointments"] = len(rows)
 
 
@@ -336,7 +529,8 @@ def link_mentions(volumes=None) -> int:
 
     Names are matched within a volume's region only (组织部 of one county is not that of
     another). Longest match first: a name inside a longer known name (魏都区委 inside
-    中共魏都区委) is not a separate mention. Return the number of links made.
+    中共魏都区委) is not a separate mention. Entries whose mentions an editor changed
+    (``mentions_edited``) are left as they are. Return the number of links made.
     """
     volumes = Volume.objects.all() if volumes is None else volumes
     PersonLink = Entry.people.through
@@ -344,23 +538,34 @@ def link_mentions(volumes=None) -> int:
     person_links, org_links = set(), set()
     for region in {v.region for v in volumes}:
         names: dict[str, tuple[str, int]] = {}
-        for org in Organisation.objects.filter(region=region):
-            for n in [org.name, *org.aliases]:
+        for org in Organisation.objects.filter(region=region).order_by("pk"):
+            for n in identity.names_of(org):
                 if len(n) >= 2:
                     names.setdefault(n, ("org", org.pk))
-        for person in Person.objects.filter(region=region):
-            for n in [person.name, *person.aliases]:
-                if len(n) >= 2:
-                    names.setdefault(n, ("person", person.pk))
+        # Several people may share a name (张磊): the text's organisations choose between them.
+        namesakes: dict[str, list[Person]] = defaultdict(list)
+        for person in Person.objects.filter(region=region).order_by("pk"):
+            for n in identity.names_of(person):
+                if len(n) >= 2 and names.get(n, ("person",))[0] == "person":
+                    names[n] = ("person", 0)
+                    namesakes[n].append(person)
         if not names:
             continue
         pattern = re.compile("|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)))
-        entries = Entry.objects.filter(volume__in=[v for v in volumes if v.region == region])
+        entries = Entry.objects.filter(volume__in=[v for v in volumes if v.region == region], mentions_edited=False)
+        # Photo captions are part of the entry, as in the search index (区长李朝峰调研…).
+        captions = defaultdict(list)
+        for entry_id, caption, credit in Caption.objects.filter(entry__in=entries).values_list("entry_id", "text", "credit"):
+            captions[entry_id].append(f"{caption} {credit}")
         for entry_id, title, text in entries.values_list("id", "title", "text").iterator():
+            text = "\n".join([text, *captions.get(entry_id, ())])
             for match in pattern.finditer(f"{title}\n{text}"):
                 kind, pk = names[match.group()]
+                if kind == "person":
+                    pk = identity.pick_by_text(namesakes[match.group()], text).pk
                 (person_links if kind == "person" else org_links).add((entry_id, pk))
-    entries = Entry.objects.filter(volume__in=volumes)
+    # Mentions an editor set by hand are theirs, not the linker's.
+    entries = Entry.objects.filter(volume__in=volumes, mentions_edited=False)
     with transaction.atomic():
         PersonLink.objects.filter(entry__in=entries).delete()
         OrgLink.objects.filter(entry__in=entries).delete()

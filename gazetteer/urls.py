@@ -10,6 +10,7 @@ api_patterns = [
     path("api/people", api.people, name="api-people"),
     path("api/people/<int:pk>", api.person_detail, name="api-person"),
     path("api/search", api.search_entries, name="api-search"),
+    path("api/openapi.json", api.openapi, name="api-openapi"),
     re_path(r"^api/(?P<rest>.*)$", api.not_found),
 ]
 
@@ -19,6 +20,7 @@ urlpatterns = [
     path("volumes/<slug:slug>/", views.volume, name="volume"),
     path("volumes/<slug:slug>/sections/<int:pk>/", views.section, name="section"),
     path("entries/<int:pk>/", views.entry, name="entry"),
+    re_path(r"^entries/(?P<pk>[0-9]+)/cite\.(?P<fmt>ris|bib|json)$", views.entry_cite, name="entry-cite"),
     path("search/", views.search_page, name="search"),
     path("chronicle/", views.chronicle, name="chronicle"),
     path("chronicle/export.csv", exports.chronicle_csv, name="chronicle-csv"),
@@ -31,3 +33,5 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     *api_patterns,
 ]
+
+handler500 = "gazetteer.errors.server_error"

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Exists, F, Min, OuterRef, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,13 +25,17 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from pypinyin import Style, lazy_pinyin
 
+from . import citations, tombstones
 from .api import toc_tree
+from .citations import DOCUMENT_TYPES, citation, entry_authors  # noqa: F401 — kept importable from views
 from .dates import EntryDate, entry_date_html
-from .models import Appointment, Byline, Caption, Entry, Organisation, Person, Section, Volume
+from .models import Caption, Entry, Organisation, Person, RecordRedirect, Section, Volume
 from .search.highlight import highlight
 from .search.query import parse_query
+from .search.service import BUDGET as SEARCH_BUDGET
 from .search.service import MAX_QUERY_LENGTH, SearchForm, SearchUnavailable, search
 from .search.service import PER_PAGE as SEARCH_PER_PAGE
+from .timeline import person_timeline
 
 PER_PAGE = 50
 INDEX_PER_PAGE = 100
@@ -188,65 +192,6 @@ def group_by_initial(objects, name=lambda o: o.name):
     return list(groups.items())
 
 
-# --- citation ------------------------------------------------------------------------
-
-# GB/T 7714-2015 文献类型标识: 年鉴 are cited as books (M), a collection of speeches as a
-# 汇编 (G), a newspaper as N; a plan outline (a draft government document) and other
-# texts fit no listed type and take Z (其他). "/OL" marks the online copy (载体标识),
-# which the standard asks for together with 引用日期 and the access URL.
-DOCUMENT_TYPES = {
-    Volume.Kind.YEARBOOK: "M",
-    Volume.Kind.SPEECHES: "G",
-    Volume.Kind.PLAN: "Z",
-    Volume.Kind.NEWSPAPER: "N",
-    Volume.Kind.GAZETTEER: "M",
-    Volume.Kind.CHRONICLE: "M",
-    Volume.Kind.TEXT: "Z",
-}
-
-
-def entry_authors(entry):
-    """Return the names responsible for an entry: its bylines, or else the speaker."""
-    names = [b.person.name for b in entry.bylines.all()]
-    if not names and entry.speaker:
-        names = [entry.speaker]
-    return names
-
-
-def citation(entry, url, cited_on):
-    """Return the GB/T 7714-2015 reference for an entry, as a contribution to its volume.
-
-    专著中的析出文献 (8.1, 4.2):
-        析出责任者. 析出题名[类型/OL]//专著主要责任者. 专著题名. 出版地: 出版者, 出版年: 页码[引用日期]. URL.
-    报纸中的析出文献 (4.4):
-        析出责任者. 析出题名[N/OL]. 报纸名, 出版日期(版次)[引用日期]. URL.
-
-    Parts the archive does not know are left out rather than invented: 出版地 and 出版者
-    (never recorded), the compiler when the manifest gives none, the page where the
-    目录 gives none, a newspaper's issue date and 版次 (the datelines date events, not
-    the issue, so only the year is given). An entry without a byline or speaker starts
-    with its title, as the standard allows for 顺序编码制 (8.1.1).
-    """
-    volume = entry.volume
-    names = entry_authors(entry)
-    if len(names) > 3:  # 8.1.2: up to three names, then "等"
-        names = [*names[:3], "等"]
-    head = (", ".join(names) + ". ") if names else ""
-    kind = DOCUMENT_TYPES.get(volume.kind, "Z")
-    head += f"{entry.title}[{kind}/OL]"
-    if volume.kind == Volume.Kind.NEWSPAPER:
-        when = volume.date.isoformat() if volume.date else (str(volume.year) if volume.year else "")
-        text = f"{head}. {volume.title}" + (f", {when}" if when else "")
-    else:
-        book = f"{volume.compiler}. {volume.title}" if volume.compiler else volume.title
-        text = f"{head}//{book}"
-        if volume.year:
-            text += f". {volume.year}"
-            if entry.page:
-                text += f": {entry.page}"
-    return f"{text}[{cited_on:%Y-%m-%d}]. {url}."
-
-
 # --- pages ---------------------------------------------------------------------------
 
 
@@ -270,8 +215,9 @@ def home(request):
             v.kind, {"label": v.get_kind_display(), "kind": v.kind, "count": per_kind[v.kind], "volumes": []}
         )["volumes"].append(v)
     # The latest 大事记 days, a few items each: the archive may hold many volumes covering
-    # the same days, so the rest of a day is one link away.
-    dated = Entry.objects.chronicle().exclude(date=None)
+    # the same days, so the rest of a day is one link away. Only items dated to the day:
+    # a 是月 item stored from the 1st of its month did not happen on the 1st.
+    dated = Entry.objects.chronicle().exclude(date=None).filter(date_precision__in=["day", ""])
     day_counts = {
         row["date"]: row["n"]
         for row in dated.filter(date__in=dated.order_by("-date").values("date").distinct()[:LATEST_DAYS])
@@ -460,10 +406,29 @@ def _on_volume(sections, volume):
     return sections
 
 
+def gone(request, model, pk):
+    """Answer for an entry or section id that no longer exists: 301 to what it was merged into, else 410, else 404."""
+    stone, live = tombstones.find(model, pk)
+    if stone is None:
+        raise Http404(f"没有编号为 {pk} 的{model._meta.verbose_name}")
+    if tombstones.redirects(stone, live):
+        query = request.GET.urlencode()
+        return HttpResponsePermanentRedirect(live.get_absolute_url() + (f"?{query}" if query else ""))
+    context = {
+        "stone": stone,
+        "kind": model._meta.verbose_name,
+        "replacement": live,
+        "volume": Volume.objects.filter(slug=stone.volume_slug).first(),
+    }
+    return render(request, "gazetteer/gone.html", context, status=410)
+
+
 def section(request, slug, pk):
-    section = get_object_or_404(
-        Section.objects.select_related("volume", "parent__parent__parent__parent"), volume__slug=slug, pk=pk
+    section = (
+        Section.objects.select_related("volume", "parent__parent__parent__parent").filter(volume__slug=slug, pk=pk).first()
     )
+    if section is None:
+        return gone(request, Section, pk)
     entries = paginate(request, section.entries.order_by("position"), PER_PAGE)
     children = _on_volume(
         section.children.annotate(entry_count=Count("entries")).order_by("position"), section.volume
@@ -488,17 +453,19 @@ def section(request, slug, pk):
 
 
 def entry(request, pk):
-    entry = get_object_or_404(
-        Entry.objects.select_related(
-            "volume", "section__parent__parent__parent__parent", "speaker_person"
-        ).prefetch_related(
+    entry = (
+        Entry.objects.select_related("volume", "section__parent__parent__parent__parent", "speaker_person")
+        .prefetch_related(
             "bylines__person",
             Prefetch("captions", Caption.objects.select_related("credit_person").order_by("position")),
             "people",
             "organisations",
-        ),
-        pk=pk,
+        )
+        .filter(pk=pk)
+        .first()
     )
+    if entry is None:
+        return gone(request, Entry, pk)
     q = clean_param(request, "q", MAX_QUERY_LENGTH)
     terms = parse_query(q).terms if q else frozenset()
     siblings = Entry.objects.filter(volume=entry.volume).only("id", "title", "position", "volume_id")
@@ -522,8 +489,18 @@ def entry(request, pk):
             "next": siblings.filter(position__gt=entry.position).order_by("position").first(),
             "permalink": permalink,
             "citation": citation(entry, permalink, timezone.localdate()),
+            "citation_meta": citations.highwire(entry, permalink),
         },
     )
+
+
+def entry_cite(request, pk, fmt):
+    """The entry as a reference manager imports it: RIS, BibTeX or CSL-JSON."""
+    entry = get_object_or_404(Entry.objects.select_related("volume").prefetch_related("bylines__person"), pk=pk)
+    body, content_type = citations.export(entry, request.build_absolute_uri(entry.get_absolute_url()), fmt, timezone.localdate())
+    response = HttpResponse(body, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'inline; filename="entry-{entry.pk}.{fmt}"'
+    return response
 
 
 def _table(table):
@@ -547,7 +524,6 @@ def _table(table):
 FILTERS = ("volume", "kind", "year", "category", "speaker", "author", "date_from", "date_to")
 FACET_LABELS = {"volume": "卷册", "kind": "类型", "year": "年份", "category": "类目"}
 SORT_LABELS = [("relevance", "相关度"), ("-date", "日期（新→旧）"), ("date", "日期（旧→新）")]
-_CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
 def _facets(request, result, volume_titles):
@@ -604,7 +580,7 @@ def _suggestions(data, result):
     """Return searches that would find something, for a query that found nothing."""
     out = []
     if any(data.get(name) for name in FILTERS):
-        unfiltered = search({"q": data.get("q")})
+        unfiltered = search({"q": data.get("q")}, budget=SEARCH_BUDGET / 4, suggestions=False)
         if unfiltered.total:
             out.append(
                 {
@@ -617,36 +593,10 @@ def _suggestions(data, result):
     plain = not any(w == "OR" or w[0] in "-－" or any(q in w for q in '"“”「」『』＂') for w in words)
     if plain and 1 < len(words) <= 4:
         for word in words:
-            found = search({"q": word})
+            found = search({"q": word}, budget=SEARCH_BUDGET / 8, suggestions=False)
             if found.total:
                 out.append(
                     {"label": f"只检索“{word}”", "count": found.total, "url": "?" + urlencode({"q": word})}
-                )
-    elif plain and len(words) == 1 and _CJK_WORD.match(words[0]):
-        # One character off: 李朝峰 for 李朝锋, the kind of slip the sources make too.
-        word = words[0]
-        pattern = (
-            "^("
-            + "|".join(re.escape(word[:i]) + "." + re.escape(word[i + 1 :]) for i in range(len(word)))
-            + ")$"
-        )
-        names = set(
-            Person.objects.filter(name__regex=pattern).exclude(name=word).values_list("name", flat=True)[:5]
-        )
-        names |= set(
-            Organisation.objects.filter(name__regex=pattern)
-            .exclude(name=word)
-            .values_list("name", flat=True)[:5]
-        )
-        for name in sorted(names)[:5]:
-            found = search({"q": name})
-            if found.total:
-                out.append(
-                    {
-                        "label": f"您是不是要找“{name}”",
-                        "count": found.total,
-                        "url": "?" + urlencode({"q": name}),
-                    }
                 )
     return out
 
@@ -864,39 +814,26 @@ def people(request):
 
 
 def person(request, pk):
-    person = get_object_or_404(Person, pk=pk)
-    appointments = (
-        Appointment.objects.filter(person=person)
-        .select_related("organisation", "volume")
-        .order_by("volume__year_covered", "volume__slug", "position")
-    )
-    timeline = OrderedDict()
-    for a in appointments:
-        timeline.setdefault(a.volume, []).append(a)
-    mentioned = paginate(
-        request,
-        person.mentioned_in.select_related("volume").order_by("volume__year", "volume__slug", "position"),
-        PER_PAGE,
-    )
-    authored = (
-        Entry.objects.filter(bylines__person=person)
-        .select_related("volume")
-        .order_by("volume__year", "volume__slug", "position")
-    )
+    person = Person.objects.filter(pk=pk).first()
+    if person is None:
+        # Merged by an editor: the person's page is the one it was merged into.
+        moved = get_object_or_404(RecordRedirect, model="person", old_id=pk)
+        return HttpResponsePermanentRedirect(reverse("person", args=[moved.new_id]))
+    timeline = person_timeline(person)
     return render(
         request,
         "gazetteer/person.html",
         {
             "person": person,
-            "timeline": list(timeline.items()),
-            "speeches": person.speeches.select_related("volume").order_by("date", "position")[:PER_PAGE],
-            "speech_count": person.speeches.count(),
-            "authored": authored[:PER_PAGE],
-            "authored_count": Byline.objects.filter(person=person).count(),
-            "photos": person.photos.select_related("entry__volume").order_by(
-                "entry__volume__slug", "entry__position", "position"
-            )[:PER_PAGE],
-            "mentioned": mentioned,
+            "timeline": timeline,
+            "speeches": paginate(request, timeline.speeches, PER_PAGE, "speeches_page"),
+            "authored": paginate(request, timeline.authored, PER_PAGE, "authored_page"),
+            "photos": paginate(request, timeline.photos, PER_PAGE, "photos_page"),
+            "mentioned": paginate(
+                request,
+                person.mentioned_in.select_related("volume").order_by("volume__year", "volume__slug", "position"),
+                PER_PAGE,
+            ),
         },
     )
 

@@ -26,14 +26,16 @@ _N = "一二三四五六七八九十百零〇"
 _DATED = re.compile(
     rf"^(?:公元前?\d{{1,4}}年|\d{{3,4}}年|\d{{1,2}}月(?:\d{{1,2}}日)?"
     rf"|[\u4e00-\u9fff]{{2,4}}?(?:[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥])?(?:元|[{_N}]{{1,3}})年"
-    rf"|[{_N}]{{1,3}}年|[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]|(?:是|本|该)[年月]|[春夏秋冬][，,季])"
+    rf"|[{_N}]{{1,3}}年|[甲乙丙丁戊己庚辛壬癸][子丑寅卯辰巳午未申酉戌亥]|(?:是|本|该|同)[年月日]|[春夏秋冬][，,季\s]"
+    # A yearbook 大事记's day items: 3日, 16—19日, 上旬, △ (another item of the same day).
+    rf"|\d{{1,2}}\s*日|\d{{1,2}}\s*[—\-~～至]\s*\d{{1,2}}\s*日|[上中下]旬|△)"
 )
 
 # (kind, sign, pattern, weight, cap): each matching line adds ``weight``, up to ``cap`` times.
 _SIGNS = [
-    ("yearbook", "《…年鉴》", re.compile(r"年鉴\s*[（(]\s*\d{4}\s*[）)]|《[^》]{0,20}年鉴"), 4, 2),
-    ("yearbook", "目录", re.compile(r"^目\s*录$"), 2, 1),
-    ("yearbook", "编辑说明", re.compile(r"^编\s*辑\s*说\s*明$"), 3, 1),  # a 志 has 凡例 instead
+    ("yearbook", "《…年鉴》", re.compile(r"年[鉴鑑鑒]\s*[（(]\s*\d{4}\s*[）)]|《[^》]{0,20}年[鉴鑑鑒]"), 4, 2),
+    ("yearbook", "目录", re.compile(r"^目\s*[录錄録]$"), 2, 1),
+    ("yearbook", "编辑说明", re.compile(r"^[编編]\s*[辑輯]\s*[说說]\s*明$"), 3, 1),  # a 志 has 凡例 instead
     ("yearbook", "【条目】", re.compile(r"^【[^】]{2,30}】\s*\S"), 1, 12),
     ("speeches", "各位代表/同志们", re.compile(r"^(?:各位代表|同志们)[：:！!，,]"), 3, 2),
     (
@@ -55,11 +57,11 @@ _SIGNS = [
     ("plan", "规划纲要", re.compile(r"规划.{0,20}纲要|五年规划|远景目标"), 3, 2),
     ("newspaper", "本报记者", re.compile(r"本报(?:记者|讯)"), 3, 3),
     ("newspaper", "记者/通讯员", re.compile(r"^(?:记者|通讯员)\s*[\u4e00-\u9fff]{2,4}(?:\s|$)"), 2, 2),
-    ("gazetteer", "…志 title", re.compile(r"^[《]?[\u4e00-\u9fff]{1,6}[县州府厅市区郡]志(?:[》]|\s|[巻卷]|$)|^[\u4e00-\u9fff]{2}志[巻卷]"), 4, 2),
+    ("gazetteer", "…志 title", re.compile(r"^[《]?[\u4e00-\u9fff]{1,6}[县縣州府厅廳市区區郡]志(?:[》]|\s|[巻卷]|$)|^[\u4e00-\u9fff]{2}志[巻卷]"), 4, 2),
     ("gazetteer", "#+TITLE: …志", re.compile(r"^#\+TITLE:\s*\S{1,8}志\s*$"), 4, 1),
-    ("gazetteer", "凡例/概述/序", re.compile(r"^(?:#+\s*)?(?:●\s*)?(?:凡\s*例|概\s*述|序\s*言?|编后记|附\s*录)$"), 2, 3),
-    ("gazetteer", "第X编/卷/类/辑", re.compile(rf"^(?:#+\s*)?第[{_N}\d]+[编卷类辑](?:\s|$)"), 2, 4),
-    ("gazetteer", "第X章/节/目", re.compile(rf"^第[{_N}\d]+[章节目](?:\s|$)"), 1, 4),
+    ("gazetteer", "凡例/概述/序", re.compile(r"^(?:#+\s*)?(?:●\s*)?(?:凡\s*例|概\s*述|序\s*言?|[编編][后後][记記]|附\s*[录錄録])$"), 2, 3),
+    ("gazetteer", "第X编/卷/类/辑", re.compile(rf"^(?:#+\s*)?第[{_N}\d]+[编編卷巻类類辑輯](?:\s|$)"), 2, 4),
+    ("gazetteer", "第X章/节/目", re.compile(rf"^第[{_N}\d]+[章节節目](?:\s|$)"), 1, 4),
     ("gazetteer", "卷X", re.compile(rf"^[卷巻]\s*[{_N}]+$"), 1, 8),
     ("gazetteer", "…志第N / …志N", re.compile(rf"^[\u4e00-\u9fff]{{1,4}}志(?:第)?[{_N}]+(?:\s|$)"), 2, 3),
     ("gazetteer", "修志姓氏/官绅", re.compile(r"修志姓氏|官绅姓名|纂修姓氏|^\S{0,8}志\S{0,4}(?:姓名|姓氏)$"), 3, 1),
@@ -100,13 +102,24 @@ def detect(sources: list[Source], kinds=None) -> Detection:
     if body and dated >= 5 and dated / len(body) >= 0.35:
         scores["chronicle"] = 10 + min(dynasties, 5) + int(20 * dated / len(body))
         signs["chronicle"] = [f"dated paragraphs {dated}/{len(body)}"] + ([f"dynasty headings ×{dynasties}"] if dynasties else [])
-        # A gazetteer's own 大事记 does not make the whole text a chronicle: its other
-        # parts would be more than a third of the paragraphs.
+        # A book's own 大事记 does not make it a chronicle: a 目录, 编辑说明 or 凡例 says the
+        # text is the whole book (a short yearbook can be mostly 大事记).
+        front = sum(counts.get(key, 0) for key in (("yearbook", "目录"), ("yearbook", "编辑说明")))
+        front += sum(1 for t in lines if re.fullmatch(r"凡\s*例", t))
+        others = max((v for k, v in scores.items() if k != "chronicle"), default=0)
+        if front and others >= 3:
+            scores["chronicle"] = min(scores["chronicle"], others - 1)
     if not counts.get(("plan", "规划纲要")):
         scores["plan"] = 0  # 第X章 alone is any book's; a plan names itself
     else:
         scores["gazetteer"] -= min(counts.get(("gazetteer", "第X章/节/目"), 0), 4)
         signs["gazetteer"] = [s for s in signs["gazetteer"] if not s.startswith("第X章")]
+    if "chronicle" in scores and counts.get(("yearbook", "《…年鉴》")) and (
+        counts.get(("yearbook", "编辑说明")) or counts.get(("yearbook", "【条目】"))
+    ):
+        # A yearbook whose digitised part is mostly its 大事记 is still a yearbook: its
+        # title and its 编辑说明 or 【条目】 say what the book is.
+        scores["chronicle"] = min(scores["chronicle"], scores["yearbook"] - 1)
     if "speeches" in scores and counts.get(("yearbook", "【条目】"), 0) >= 10:
         # A yearbook's 特载 holds speeches; hundreds of 【条目】 say what the book is.
         scores["speeches"] = min(scores["speeches"], 6)

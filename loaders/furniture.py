@@ -27,11 +27,11 @@ from .text import Line, Source
 _PAGE_FORMS = [
     re.compile(r"^[Pp]\s*\.?\s*(\d{1,4})$"),  # P. 20, P20, p.20
     re.compile(r"^[-—–－]\s*(\d{1,4})\s*[-—–－]$"),  # - 20 -, — 20 —
-    re.compile(r"^第\s*(\d{1,4})\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?$"),  # 第20页, 第20页 共300页
+    re.compile(r"^第\s*(\d{1,4})\s*[页頁](?:\s*[,，/]?\s*共\s*\d{1,4}\s*[页頁])?$"),  # 第20页, 第20页 共300页
     re.compile(r"^(\d{1,4})\s*/\s*\d{1,4}$"),  # 20 / 300, a PDF viewer's pager
     re.compile(r"^·\s*(\d{1,4})\s*·$"),  # ·20·
 ]
-_HEAD_FORM = re.compile(r"^(?:[Pp]\s*\.?\s*\d|第\s*\d+\s*页|<pb:)")
+_HEAD_FORM = re.compile(r"^(?:[Pp]\s*\.?\s*\d|第\s*\d+\s*[页頁]|<pb:)")
 _BARE_NUMBER = re.compile(r"^(\d{1,4})$")
 # Kanripo / mandoku page break: <pb:KR2k0014_WYG_001-1a>; the leaf number is the page.
 _PAGE_BREAK = re.compile(r"^<pb:[^>]*?(\d+)([ab]?)>$")

@@ -11,7 +11,7 @@ at the right margin), 凡例 (editorial rules, one item per ``一、``), 概述,
 * the 大事记 (大事志, 灾祥) is handed to ``loaders.chronicle.read_chronicle``; period
   headings (``公元1912年～公元1949年``) stay sections, year headings are the reader's;
 * headings of a classical text are its short lines set at another indent than the body
-  (``　　州郡沿革`` over flush-left text, or flush-left ``督修`` over indented lists);
+  (``　　沿革`` over flush-left text, or a flush-left role over an indented name list);
 * hard-wrapped lines (the width of the printed column) are re-joined into paragraphs,
   a paragraph starting at an indented line; right-aligned signatures stay paragraphs;
 * 凡例 items are paragraphs of their own, also where two were run into one line.
@@ -29,12 +29,12 @@ from .furniture import Cleaned, clean_sources
 from .plaintext import Node, make_entry, outline
 from .text import Line, Source, is_hard_wrapped
 
-_CHRONICLE = re.compile(r"^(?:\S{0,4}大事(?:记|志|年表|纪略|纪要)?(?:第\S+)?|\S{0,2}灾(?:祥|异)附?(?:志)?)$")
+_CHRONICLE = re.compile(r"^(?:\S{0,4}大事(?:[记記志]|年表|[纪紀]略|[纪紀]要)?(?:第\S+)?|\S{0,2}[灾災](?:祥|异|異)附?(?:志)?)$")
 _FANLI = re.compile(r"^凡\s*例$")
 # A single year heading (a chronicle's), not a period: 1949年, 公元前651年（晋献公二十六年）.
 _YEAR_HEADING = re.compile(r"^(?:公元前?)?\d{1,4}年(?:[（(][^）)]*[）)])?$|^[一二三四五六七八九〇零]{4}年$")
-_TOC_START = re.compile(r"^(?:\S{0,8}?[志鉴])?\s*目\s*[録录](?:\s|$)|^●?\s*序号\s+篇名")
-_CONTAINER = re.compile(rf"^(?:[卷巻]\s*[{headings.NUMERALS}]+|[卷巻]之\S+|第[{headings.NUMERALS}\d]+[编卷章])$")
+_TOC_START = re.compile(r"^(?:\S{0,8}?[志鉴鑑])?\s*目\s*[録录錄](?:\s|$)|^●?\s*序[号號]\s+篇名")
+_CONTAINER = re.compile(rf"^(?:[卷巻]\s*[{headings.NUMERALS}]+|[卷巻]之\S+|第[{headings.NUMERALS}\d]+[编編卷巻篇章])$")
 _ZHI = re.compile(rf"^\S{{1,6}}志(?:第)?[{headings.NUMERALS}]+$")
 _MARKER = re.compile(r"^●\s*(\S.{0,20})$")
 _CELLS = re.compile(r"\s{2,}")
@@ -62,7 +62,7 @@ def parse(sources: list[Source], *, year_covered: int | None = None) -> Document
 
 
 def _book_title(sources: list[Source], lines: list[Line]) -> str:
-    """The book's title where the text prints it: 《南平县志》 on the title page, or #+TITLE:."""
+    """The book's title where the text prints it: 《某县志》 on the title page, or #+TITLE:."""
     m = re.search(r"^#\+TITLE:\s*(\S.*?)\s*$", sources[0].text[:2000], re.M)
     if m:
         return m.group(1)
@@ -74,7 +74,7 @@ def _book_title(sources: list[Source], lines: list[Line]) -> str:
 
 
 # The parts every 志 has, standing alone on their line: headings at the top level.
-_PARTS = re.compile(r"^(?:序|序言|前言|凡例|概述|总述|大事记|大事年表|附录|编后记|后记|跋)$")
+_PARTS = re.compile(r"^(?:序|序言|前言|凡例|概述|[总總]述|大事[记記]|大事年表|附[录錄録]|[编編]?[后後][记記]|跋)$")
 
 
 def part_heading(text: str) -> headings.Heading | None:
@@ -108,7 +108,7 @@ def _classical_headings(lines: list[Line]) -> dict[int, headings.Heading] | None
             found[i] = part
     long_indents = Counter(_indent(t) for t in texts if len(t.strip()) > 14)
     if not long_indents:
-        return found or None
+        return found if any(h.form == "marker" for h in found.values()) else None
     body = long_indents.most_common(1)[0][0]
     for i, t in enumerate(texts):
         s = t.strip()
@@ -117,8 +117,12 @@ def _classical_headings(lines: list[Line]) -> dict[int, headings.Heading] | None
         if headings.word_form(s) and not _SENTENCE.search(s):
             found[i] = headings.word_form(s)
             continue
+        numbered = headings.numbered(s)
+        if numbered is not None and not numbered.rest:
+            found[i] = numbered  # 一、粮食作物 / （一）小麦 standing alone
+            continue
         if _indent(t) == 1 and body == 0:
-            s = _CELLS.split(s)[0]  # a title line: 新安志巻一　　　　宋　羅願　撰
+            s = _CELLS.split(s)[0]  # a title line: 某志巻一　　　　某朝　某某　撰
         short = len(s) <= 12 and not _SENTENCE.search(s) and not re.search(r"[(（)）\d]", s)
         if not short or _indent(t) == body:
             continue
@@ -131,6 +135,11 @@ def _classical_headings(lines: list[Line]) -> dict[int, headings.Heading] | None
     if not any(h.form in ("indent", "flush") for h in found.values()):
         markers = {i: h for i, h in found.items() if h.form in ("marker", "part")}
         return markers if any(h.form == "marker" for h in markers.values()) else None
+    if any(h.form in headings.WORD_FORMS for h in found.values()):
+        # Beside 编/章/节, an unnumbered short line is a sub-heading of the one open.
+        for i, h in found.items():
+            if h.form in ("indent", "flush"):
+                found[i] = headings.Heading(h.title, headings.RANK_TITLE, "title")
     return found
 
 

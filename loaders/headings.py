@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-NUMERALS = "一二三四五六七八九十百千零〇两"
+NUMERALS = "一二三四五六七八九十百千零〇两兩"
 _NUM = rf"[{NUMERALS}\d]+"
 
 # Ranks: smaller is higher. Markdown levels use their own ranks (1–6), which are never
@@ -29,8 +29,10 @@ RANK_PAREN = 16  # （一）
 RANK_TITLE = 17  # a short title-like line
 
 _MARKDOWN = re.compile(r"^(#{1,6})\s*(\S.*?)\s*#*$")
-_WORD_FORM = re.compile(rf"^第\s*{_NUM}\s*(?P<word>部分|[编卷章类节辑目篇部])")
-_JUAN = re.compile(rf"^卷\s*(?:{_NUM}|之{_NUM})(?:\s|$|[上中下])")
+_WORD_FORM = re.compile(rf"^第\s*{_NUM}\s*(?P<word>部分|[编編卷巻章类類节節辑輯目篇部])")
+_JUAN = re.compile(rf"^[卷巻]\s*(?:{_NUM}|之{_NUM})(?:\s|$|[上中下])")
+# Traditional characters of the division words, read as their simplified forms.
+_SIMPLIFIED = str.maketrans("編巻類節輯", "编卷类节辑")
 _NUMBERED = re.compile(rf"^[{NUMERALS}]+\s*、")
 _PAREN = re.compile(rf"^[（(]\s*[{NUMERALS}]+\s*[）)]")
 _WORD_RANK = {
@@ -45,6 +47,7 @@ _WORD_RANK = {
     "辑": RANK_SECTION,
     "目": RANK_ITEM,
 }
+WORD_FORMS = set(_WORD_RANK) | {"卷"}
 _SENTENCE = re.compile(r"[。！？!?；;，,：:]")
 _SENTENCE_END = re.compile(r"[。！？!?；;]")
 MAX_TITLE = 30
@@ -110,7 +113,8 @@ def word_form(text: str) -> Heading | None:
         return None
     m = _WORD_FORM.match(plain)
     if m:
-        return Heading(tidy(plain), _WORD_RANK[m.group("word")], m.group("word"))
+        word = m.group("word").translate(_SIMPLIFIED)
+        return Heading(tidy(plain), _WORD_RANK[word], word)
     if _JUAN.match(plain + " "):
         return Heading(tidy(plain), RANK_VOLUME, "卷")
     return None

@@ -1092,7 +1092,8 @@ def _front_matter_facts(front: list[Line]) -> tuple[str, int | None]:
 
 
 # 类目 every 年鉴 prints under these names. Without a 目录 they, any 类目 printed down
-# the page (区/情/概/况) and a markdown text's top headings open the categories.
+# the page (区/情/概/况), a markdown text's top headings and a heading standing over a
+# 分目 or a 综述 open the categories.
 _CONVENTIONAL = {"特载", "专记", "大事记", "附录", "索引"}
 
 
@@ -1109,8 +1110,8 @@ def _body_categories(lines: list[Line]) -> tuple[int, list[TocItem]]:
             title, last = vertical
         elif marked[i] and marked[i].rank == top:
             title, last = _tidy(marked[i].title), i
-        elif _key(texts[i]) in _CONVENTIONAL:
-            title, last = _key(texts[i]), i
+        elif _key(texts[i]) in _CONVENTIONAL or (top is None and _opens_category(texts, i)):
+            title, last = _tidy(texts[i]), i
         else:
             i += 1
             continue
@@ -1118,6 +1119,25 @@ def _body_categories(lines: list[Line]) -> tuple[int, list[TocItem]]:
         i = last + 1
     start = next((n for n, ln in enumerate(lines) if items and ln is items[0].line), len(lines))
     return start, items
+
+
+def _opens_category(texts: list[str], i: int) -> bool:
+    """A 类目 printed across the page: a short heading over its 综述, or over a 分目 heading
+    whose first line is a 【条目】 (a 分目 itself stands right over its 【条目】)."""
+    if not _heading_like(texts[i]) or len(_key(texts[i])) > 10 or texts[i].startswith("【"):
+        return False
+    following = [j for j in range(i + 1, min(len(texts), i + 8)) if texts[j]][:2]
+    if not following:
+        return False
+    first = texts[following[0]]
+    if _key(first) in _OVERVIEW:
+        return True
+    return (
+        len(following) == 2
+        and _heading_like(first)
+        and not first.startswith("【")
+        and texts[following[1]].startswith("【")
+    )
 
 
 def parse(sources: list[Source], *, year_covered: int | None = None) -> Document:

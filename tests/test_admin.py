@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -458,3 +459,16 @@ def test_deleted_entries_are_listed_and_restored_through_the_admin(ed, index_res
     assert response.status_code == 302 and response["Location"] == f"/admin/gazetteer/entry/{target.pk}/change/"
     assert Entry.objects.get(pk=target.pk).captions.count() == 1
     assert "没有已删除的条目" in ed.get("/admin/gazetteer/entry/deleted/").content.decode()
+
+
+def test_an_editor_sets_a_dates_precision_and_the_printed_date(ed, index_restored):
+    item = Entry.objects.chronicle().filter(volume__slug=YEARBOOK).order_by("position").first()
+    url = f"/admin/gazetteer/entry/{item.pk}/change/"
+    data = form_data(ed.get(url))
+    data.update(date="2020-03-01", date_end="2020-03-31", date_precision="month", date_printed="庚子年二月", lunar="on")
+    response = ed.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else ""
+    item.refresh_from_db()
+    assert (item.date_precision, item.date_printed, item.lunar) == ("month", "庚子年二月", True)
+    kicker = re.search(r'<p class="kicker">(.*?)</p>', Client().get(item.get_absolute_url()).content.decode(), re.S).group(1)
+    assert re.sub(r"<[^>]+>", "", kicker) == f"大事记 · 2020年3月（原书：庚子年二月）农历 · 原书第 {item.page} 页"

@@ -7,6 +7,7 @@ from django.test import Client
 
 from gazetteer import editing
 from gazetteer.models import Entry, Section, Volume
+from tests.test_editing import assert_book_order_is_consistent
 
 YEARBOOK = "weidu-yearbook-2021"
 
@@ -113,3 +114,13 @@ def test_moving_two_hundred_entries_down_one_place_is_one_quick_step(ed, editor,
     after = list(section.entries.order_by("position").values_list("pk", flat=True))
     assert after == [entries[-1].pk, *[e.pk for e in selected]]
     assert Entry.history.filter(id=selected[0].pk, history_change_reason="下移", history_user=editor).count() == 1
+
+
+def test_two_hundred_entries_move_down_from_the_list_in_one_quick_step(ed):
+    # One reflow per entry took 22 s for 200 under gunicorn (122 s in this test's database).
+    entries = list(Entry.objects.filter(volume__slug=YEARBOOK).order_by("position")[100:300])
+    started = time.monotonic()
+    response = ed.post("/admin/gazetteer/entry/", {"action": "move_down", "_selected_action": [e.pk for e in entries]}, follow=True)
+    assert time.monotonic() - started < 5
+    assert "已下移 191 条。" in messages_of(response)
+    assert_book_order_is_consistent(Volume.objects.get(slug=YEARBOOK))

@@ -130,3 +130,17 @@ def test_backup_never_overwrites_an_earlier_backup(shared_db, tmp_path):
     backup.backup(tmp_path / "b")
     with pytest.raises(CommandError, match="already holds a backup"):
         call_command("backup", str(tmp_path / "b"), stdout=io.StringIO())
+
+
+def test_a_backup_is_readable_by_its_owner_only(shared_db, tmp_path):
+    # A dump holds password hashes and live session keys.
+    import os
+    import stat
+
+    old = os.umask(0o022)  # the usual umask, under which files are world-readable
+    try:
+        manifest = backup.backup(tmp_path / "b")
+    finally:
+        os.umask(old)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in [tmp_path / "b", *(tmp_path / "b").iterdir()]}
+    assert modes == {"b": 0o700, manifest["database"]["file"]: 0o600, "backup.json": 0o600}

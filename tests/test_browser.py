@@ -19,7 +19,6 @@ import pytest
 from tests.browser_helpers import CHROMIUM, CHROMIUM_ARGS, archive_server
 
 SCREENSHOTS = Path(__file__).resolve().parent / "artifacts" / "screenshots"
-DOCS_SCREENSHOTS = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
 IMPORT_TEXT = Path(__file__).resolve().parent / "data" / "import" / "lanxi-yearbook-2020.txt"
 EDITOR = ("import-editor", "a-long-editor-password-2")
 
@@ -199,8 +198,6 @@ def test_an_editor_imports_a_text_through_the_admin(server):
                 "全县春季植树活动启动", "2019年3月5日", "日", "lanxi-yearbook-2020.txt:26",
             ]  # fmt: skip
             page.screenshot(path=str(SCREENSHOTS / "7-import-preview.png"), full_page=True)
-            DOCS_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(DOCS_SCREENSHOTS / "import-preview.png"), full_page=True)
 
             page.get_by_role("button", name="确认载入").click()
             page.wait_for_url("**/load-report/")

@@ -263,3 +263,16 @@ def test_the_load_report_lists_counts_detection_and_every_warning_with_a_link_to
     source = signed_in.get(unescape(url)).content.decode()
     assert '<tr id="L59" class="here"><th>59</th><td>31日 兰溪县第12次防汛调度会议召开。</td></tr>' in source
     assert re.findall(r'<tr id="L(\d+)"', source) == [str(n) for n in range(51, 68)]
+
+
+def test_after_a_refusal_the_kept_files_can_be_previewed_as_another_kind(signed_in):
+    notes = "兰溪旧闻\n\n一、城垣\n\n兰溪城始建于宋代。\n\n二、河渠\n\n白沙河穿城而过。\n".encode()
+    refused = preview(signed_in, [upload("notes.txt", notes)], kind="plan", title="兰溪旧闻", year_covered="", year="")
+    assert refused.status_code == 400
+    assert "notes.txt: no chapter found: expected headings like 前言, 第一章 … and 第一节 …" in text_of(refused)
+    (token,) = hidden(refused, "kept")  # the upload is kept: no need to send it again
+    assert token == f"{hashlib.sha256(notes).hexdigest()}/notes.txt"
+
+    previewed = signed_in.post(IMPORT, {**DETAILS, "title": "兰溪旧闻", "year_covered": "", "year": "", "kind": "text", "kept": [token]})
+    assert "以下是按当前设置载入后的结果： 文献 ，3 个目录节点，2 个条目" in text_of(previewed)
+    assert "标识： lanxijiuwen 。" in text_of(previewed)  # no kind word (年鉴, 县志 …) to split off

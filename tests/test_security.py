@@ -232,8 +232,54 @@ def test_the_json_api_is_read_only(client, method):
     for url in urls:
         response = getattr(client, method)(url, {"title": "x"}, content_type="application/json")
         assert response.status_code == 405, (method, url)
-        assert response["Allow"] == "GET, HEAD", url
+        assert response["Allow"] == "GET, HEAD, OPTIONS", url
+        assert response.json() == {
+            "error": f"method {method.upper()} not allowed: the site is read-only here (allowed: GET, HEAD, OPTIONS)",
+            "status": 405,
+        }
     assert Entry.objects.get(pk=entry.pk).title == entry.title
+
+
+@pytest.mark.django_db
+def test_an_api_write_without_a_csrf_token_gets_the_json_405_not_an_html_403():
+    response = Client(enforce_csrf_checks=True).post("/api/volumes", {"title": "x"})
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["status"] == 405
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("url", ["/", "/search/?q=魏都", "/chronicle/", "/api/volumes", "/no-such-page/"])
+def test_public_pages_answer_options_with_allow_and_no_page_and_refuse_trace(client, url):
+    response = client.options(url)
+    assert (response.status_code, response["Allow"], response.content) == (200, "GET, HEAD, OPTIONS", b"")
+    response = client.generic("TRACE", url)
+    assert response.status_code == 405
+    assert "TRACE" in response.content.decode() and "<html" not in response.content.decode()
+    assert client.post(url, {"q": "x"}).status_code == 405
+
+
+def test_trace_is_refused_on_the_admin_too(client):
+    assert client.generic("TRACE", "/admin/login/").status_code == 405
+
+
+def test_a_refused_request_is_logged_in_one_line_without_a_traceback():
+    import logging
+    import sys
+
+    from gazetteer.logs import OneLineClientErrors
+
+    (handler,) = [h for h in logging.getLogger().handlers if any(isinstance(f, OneLineClientErrors) for f in h.filters)]
+    try:
+        raise PermissionError("no")
+    except PermissionError:
+        exc_info = sys.exc_info()
+    forbidden = logging.LogRecord("django.request", logging.WARNING, "", 0, "Forbidden: /admin/auth/user/", (), exc_info)
+    forbidden.status_code = 403
+    assert handler.filter(forbidden) and handler.format(forbidden) == "Forbidden: /admin/auth/user/"
+    failed = logging.LogRecord("django.request", logging.ERROR, "", 0, "Internal Server Error: /", (), exc_info)
+    failed.status_code = 500
+    assert handler.filter(failed) and "Traceback" in handler.format(failed)  # real errors keep theirs
 
 
 BAD_SEARCHES = [

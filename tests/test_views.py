@@ -11,7 +11,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from gazetteer import store, views
+from gazetteer import citations, store, views
 from gazetteer.models import Appointment, Caption, Entry, Organisation, Person, Section, Volume
 from loaders import parse_sources
 from tests.loaders.sources import cut
@@ -328,8 +328,8 @@ def test_citations_of_speeches_articles_and_volumes_without_compiler():
 
 def test_citation_names_three_authors_then_deng(monkeypatch):
     entry = Entry.objects.get(title="区域位置")
-    monkeypatch.setattr(views, "entry_authors", lambda e: ["甲", "乙", "丙", "丁"])
-    assert views.citation(entry, "u", datetime.date(2026, 1, 1)).startswith(
+    monkeypatch.setattr(citations, "entry_authors", lambda e: ["甲", "乙", "丙", "丁"])
+    assert citations.citation(entry, "u", datetime.date(2026, 1, 1)).startswith(
         "甲, 乙, 丙, 等. 区域位置[M/OL]//"
     )
 
@@ -517,7 +517,7 @@ def test_search_without_results_suggests_what_would_find_something(client):
     assert "在全部文献中检索“疫情防控” 79 条" in text_of(filtered)
     # A name one character off from a name in the archive.
     typo = client.get("/search/", {"q": "李朝铎"})
-    assert "您是不是要找“李朝锋”" in text_of(typo)
+    assert "李朝铎 — 也写作 李朝锋，共 76 条" in text_of(typo)
 
 
 def test_empty_search_shows_the_help(client):
@@ -773,3 +773,18 @@ def test_the_entry_page_and_the_api_give_the_date_at_its_precision(client, impre
     assert data["date_printed"] == entry.date_printed
     assert data["lunar"] is entry.lunar
     assert data["date_label"] == label.replace("（原书：", "（").replace("）农历", "，农历）")
+
+
+def test_the_homes_latest_days_are_only_items_dated_to_the_day(client, imprecise_chronicle):
+    section = Section.objects.get(volume__slug="jingyuan-dashiji")
+    for position, (date, end, precision, title) in enumerate(
+        [("2021-01-01", "2021-01-31", "month", "一月份开展安全生产大检查"), ("2021-01-05", None, "day", "县城新区开工")], 100
+    ):
+        Entry.objects.create(
+            volume=section.volume, section=section, position=position, kind="chronicle", title=title, text=title,
+            date=date, date_end=end, date_precision=precision, source_file="jingyuan.txt", line_start=1, line_end=1,
+        )  # fmt: skip
+    html = client.get("/").content.decode()
+    days = re.findall(r'<h3><time datetime="([\d-]+)">', html)
+    assert days[0] == "2021-01-05" and "2021-01-01" not in days
+    assert "县城新区开工" in html and "一月份开展安全生产大检查" not in html

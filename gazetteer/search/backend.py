@@ -16,26 +16,61 @@ Nothing outside ``gazetteer/search/`` imports this module: views call
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import threading
+import time
+from array import array
 from collections import Counter, OrderedDict
 
 from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
+from whoosh.collectors import FilterCollector, TimeLimit
 from whoosh.fields import BOOLEAN, DATETIME, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
 from whoosh.index import exists_in
-from whoosh.query import Every
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.query import AndMaybe, Every, Query
+from whoosh.searching import ResultsPage
 
 from . import dictionary
 from .analysis import ChineseAnalyzer
+from .grams import CHARS, GRAMS, char_field
 
 # Fields analysed as Chinese text; every other character field is an exact-match ID.
 TEXT_FIELDS = {"text", "title"}
+# Fields indexed as character bigrams (grams.py), for exact strings inside words.
+GRAM_FIELDS = {"grams"}
 
 
 class IndexMissing(Exception):
     """The index directory is missing or holds no index."""
+
+
+class Overtime(Exception):
+    """The deadline passed while finding the matches (``execute(..., partial=False)``)."""
+
+
+_TOC = re.compile(r"_MAIN_(\d+)\.toc$")
+
+
+def index_stamp(path) -> tuple | None:
+    """Return what identifies the index's current commit: its TOC file's name, inode,
+    modification time and size.
+
+    The generation number alone does not: a rebuild empties the directory and counts
+    again from 1, so a worker that compared generations kept serving the old index.
+    Every commit and every rebuild writes a new TOC file, so its stamp changes.
+    """
+    try:
+        tocs = [(int(m.group(1)), name) for name in os.listdir(path) if (m := _TOC.match(name))]
+        if not tocs:
+            return None
+        name = max(tocs)[1]
+        st = os.stat(os.path.join(path, name))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return (name, st.st_ino, st.st_mtime_ns, st.st_size)
 
 
 class ArchiveWhooshBackend(WhooshSearchBackend):
@@ -66,7 +101,10 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             name = field.index_fieldname
             if field.document:
                 content_field_name = name
-            if name in TEXT_FIELDS or field.document:
+            if name in GRAM_FIELDS:
+                schema[name] = GRAMS()
+                schema[char_field(name)] = CHARS()
+            elif name in TEXT_FIELDS or field.document:
                 schema[name] = TEXT(analyzer=analyzer, phrase=True, stored=False, field_boost=field.boost)
             elif field.is_multivalued:
                 schema[name] = KEYWORD(stored=True, commas=True, scorable=False)
@@ -94,14 +132,20 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                     raise IndexMissing(f"no search index at {self.path}: run `manage.py rebuild_index`")
                 if not self.setup_complete:
                     self.setup()
-                self._searcher = _SearcherState(self.index.searcher())
-            elif not self._searcher.searcher.up_to_date():
+                stamp = self._stamp()
+                self._searcher = _SearcherState(self.index.refresh().searcher(), stamp)
+            elif (stamp := self._stamp()) != self._searcher.stamp:
                 # A new searcher on the refreshed index rather than searcher.refresh():
                 # that reuses readers, and one that failed half-way while the indexer
-                # committed left them closed ("Reader already closed") for good.
+                # committed left them closed ("Reader already closed") for good. The
+                # stamp is read before opening: a commit in between only means one more
+                # reopen on the next search, never a stale searcher kept.
                 self.index = self.index.refresh()
-                self._searcher = _SearcherState(self.index.searcher())
+                self._searcher = _SearcherState(self.index.searcher(), stamp)
             return self._searcher
+
+    def _stamp(self):
+        return index_stamp(self.path) if self.use_file_storage else id(self.index)
 
     def clear(self, models=None, commit=True):
         """Empty the index; with ``models=None`` remove the directory without opening it,
@@ -128,21 +172,61 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             self._searcher = None
             self.setup_complete = False
 
-    def execute(self, query, *, filter=None, page=1, pagelen=20, sortedby=None, reverse=False, facets=()):
+    def ready(self, facets=()) -> None:
+        """Open this process's searcher and read the facet columns, if not done yet.
+
+        A search calls this before its budget starts: it is paid once per worker (and
+        after each index change), whatever the query.
+        """
+        state = self._current()
+        missing = GRAM_FIELDS - set(state.searcher.schema.names())
+        if missing:
+            # An index built before the n-gram field would answer every search with
+            # nothing: say that search is unavailable until it is rebuilt.
+            raise IndexMissing(f"the index has no {', '.join(sorted(missing))} field: run `manage.py rebuild_index`")
+        for name in facets:
+            state.column(name)
+
+    def execute(
+        self, query, *, filter=None, page=1, pagelen=20, sortedby=None, reverse=False, facets=(),
+        deadline=None, partial=False, report=None, rank=None,
+    ):  # fmt: skip
         """Run a Whoosh query; return (hits as dicts of stored fields, total, facet counts).
 
         Whoosh's own filters and facets re-read every matching document and whole
         columns per query (most of the query time at 10× the corpus); here the filter's
         document set and the facet columns are kept with the searcher, and a query only
         walks its own matches.
+
+        ``deadline`` (a ``time.monotonic()`` value) bounds the work: when it passes while
+        the matches are found, ``Overtime`` is raised, or with ``partial=True`` the
+        matches found so far are counted and ranked (``report["complete"]`` is False);
+        when it passes while they are ranked, the rest follow unranked. Total, facets and
+        hits always come from the same set of matches.
+
+        ``rank`` (optional) is the query that scores the matches instead of ``query``;
+        matches it does not find follow those it does.
         """
         dictionary.refresh()
         state = self._current()
         allowed = state.docset(filter)
+        complete = True
         if isinstance(query, Every):
             matched = set(allowed)
         else:
-            matched = {d for d in state.searcher.docs_for_query(query) if d in allowed}
+            matched = set()
+            try:
+                for n, d in enumerate(state.searcher.docs_for_query(query)):
+                    if d in allowed:
+                        matched.add(d)
+                    if deadline is not None and not n % 64 and time.monotonic() > deadline:
+                        raise TimeLimit
+            except TimeLimit:
+                if not partial:
+                    raise Overtime() from None
+                complete = False
+        if report is not None:
+            report["complete"] = complete
         counts = {name: Counter() for name in facets}
         for name in facets:
             column, counter = state.column(name), counts[name]
@@ -164,13 +248,36 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         # optimize=False: Whoosh 2.7.4's block-quality skipping loops for ever on some
         # queries at 30× the corpus (地震: UnionMatcher.skip_to_quality); the matches
         # are known already, so scoring all of them costs little.
-        results = state.searcher.search_page(
-            query, page, pagelen=pagelen, filter=set(matched), terms=False, optimize=False
-        )
+        results = self._ranked(state.searcher, query, page * pagelen, matched, deadline, rank)
+        if results is None:  # out of time: the matches in index order
+            order = sorted(matched)[(page - 1) * pagelen : page * pagelen]
+            if report is not None:
+                report["ranked"] = False
+            return [dict(state.searcher.stored_fields(d), score=None) for d in order], len(matched), counts
+        results = ResultsPage(results, page, pagelen)
         if results.pagenum < page:  # Whoosh answers a page past the end with the last one
             return [], len(matched), counts
         hits = [dict(hit.fields(), score=hit.score) for hit in results]
         return hits, len(matched), counts
+
+    @staticmethod
+    def _ranked(searcher, query, limit, matched, deadline, rank=None):
+        """Return Whoosh's top ``limit`` of ``matched`` by score, or None past the deadline."""
+        if rank is not None:
+            # Every match, scored by ``rank`` where it matches: the matching query (its
+            # phrases over grams are the slow part) is not run a second time.
+            query = AndMaybe(_DocSet(matched, searcher), rank)
+        top = searcher.collector(limit=limit, terms=False, optimize=False)
+        # Whoosh swaps in a cheaper matcher every ten matches, dropping any part whose best
+        # score cannot reach the top N so far: that would drop _DocSet, and with it every
+        # match not yet seen. Without block quality the swap gains nothing anyway.
+        top.replace = 0
+        collector = _TimedFilter(top, matched, deadline)
+        try:
+            searcher.search_with_collector(query, collector)
+        except TimeLimit:
+            return None
+        return collector.results()
 
     def writer(self, timeout=30.0):
         """A writer that waits up to ``timeout`` seconds for the lock instead of failing."""
@@ -185,13 +292,48 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         return len(list(self.searcher().document_numbers(**{DJANGO_CT: model_label})))
 
 
+class _DocSet(Query):
+    """A query matching given (top-level) document numbers, with a tiny constant score."""
+
+    def __init__(self, docnums, top_searcher):
+        self.docnums = sorted(docnums)
+        self.offsets = {id(sub): offset for sub, offset in top_searcher.leaf_searchers()}
+
+    def __repr__(self):
+        return f"_DocSet({len(self.docnums)} documents)"
+
+    def matcher(self, searcher, context=None):
+        offset = self.offsets.get(id(searcher), 0)
+        end = offset + searcher.doc_count_all()
+        ids = array("I", (d - offset for d in self.docnums if offset <= d < end))
+        return ListMatcher(ids, all_weights=1e-6) if ids else NullMatcher()
+
+
+class _TimedFilter(FilterCollector):
+    """Whoosh's FilterCollector that also stops at a deadline (TimeLimitCollector cannot
+    wrap a filter: it calls the filtered collector's children directly)."""
+
+    def __init__(self, child, allow, deadline):
+        super().__init__(child, allow=allow)
+        self.deadline = deadline
+
+    def collect_matches(self):
+        child, allow, deadline = self.child, self._allow, self.deadline
+        for n, sub_docnum in enumerate(child.matches()):
+            if deadline is not None and not n % 64 and time.monotonic() > deadline:
+                raise TimeLimit
+            if self.offset + sub_docnum in allow:
+                child.collect(sub_docnum)
+
+
 class _SearcherState:
     """A searcher with what it makes sense to keep while the index is unchanged."""
 
     FILTERS_KEPT = 64
 
-    def __init__(self, searcher):
+    def __init__(self, searcher, stamp=None):
         self.searcher = searcher
+        self.stamp = stamp
         self._filters: OrderedDict[str, frozenset] = OrderedDict()
         self._columns: dict[str, list] = {}
         self._lock = threading.Lock()

@@ -21,8 +21,16 @@ from dataclasses import dataclass
 from whoosh import query as wq
 
 from .analysis import fold, remove_spans, segment, space_runs
+from .grams import gram_query
 
 MAX_QUERY_LENGTH = 200
+# The most words (and quoted phrases) one search looks for; the rest are left out with
+# a notice. Each word is a phrase over its tokens and its grams: Whoosh's cost grows
+# faster than linearly with them (100 words took 10 s before this cap).
+MAX_WORDS = 8
+# The score of a match in the speaker or author field, whatever the entry's length:
+# a person's speeches and bylined entries come first for his name.
+NAME_SCORE = 100.0
 
 # How a word that segments into several tokens is matched: "phrase" requires the tokens
 # side by side (like a substring search); "and" only requires all of them somewhere.
@@ -51,6 +59,9 @@ class ParsedQuery:
     text: str  # the query as searched (after cutting)
     truncated: bool = False  # the query was longer than MAX_QUERY_LENGTH and was cut
     empty: bool = False  # nothing to search for: show the search form, not "no results"
+    words: int = 0  # words and phrases searched for, after collapsing repeats
+    dropped: int = 0  # words and phrases left out past MAX_WORDS
+    rank: wq.Query | None = None  # with a grams field: what scores the matches of ``query``
 
 
 def normalize(text: str) -> str:
@@ -120,25 +131,51 @@ def _field_query(fieldname: str, tokens: list[str], phrase: bool, boost: float) 
 
 
 def _clause(
-    parts: list[list[str]], phrase: bool, fieldnames: Iterable[str], boosts: Mapping[str, float]
+    parts: list[list[str]],
+    phrase: bool,
+    fieldnames: Iterable[str],
+    boosts: Mapping[str, float],
+    shown: list[str] = (),
+    grams: str | None = None,
+    names: Iterable[str] = (),
 ) -> wq.Query:
-    """Return the query for one typed item (all its parts required) over all fields."""
-    per_part = []
-    for tokens in parts:
-        per_part.append(wq.Or([_field_query(f, tokens, phrase, boosts.get(f, 1.0)) for f in fieldnames]))
-    return per_part[0] if len(per_part) == 1 else wq.And(per_part)
+    """Return the query for one typed item (all its parts required) over all fields.
+
+    With a ``grams`` field, return (match, rank): a part matches where its normalised
+    string occurs (grams.py), and ``rank`` scores: whole-word matches from the word fields,
+    a part equal to a ``names`` field (speaker, author) NAME_SCORE; a match only inside
+    a longer word scores nothing and so comes after them.
+    """
+    per_part, ranks = [], []
+    for tokens, norm in zip(parts, shown or [None] * len(parts), strict=True):
+        words = wq.Or([_field_query(f, tokens, phrase, boosts.get(f, 1.0)) for f in fieldnames])
+        if not grams:
+            per_part.append(words)
+            continue
+        per_part.append(gram_query(grams, norm))
+        ranks += [words] + [wq.ConstantScoreQuery(wq.Term(f, norm), NAME_SCORE) for f in names]
+    match = per_part[0] if len(per_part) == 1 else wq.And(per_part)
+    return (match, wq.Or(ranks)) if grams else match
 
 
 def parse_query(
     text: str,
     fieldnames: Iterable[str] = ("title", "text"),
     boosts: Mapping[str, float] | None = None,
+    *,
+    grams: str | None = None,
+    names: Iterable[str] = (),
+    max_words: int = MAX_WORDS,
 ) -> ParsedQuery:
     """Parse what a reader typed into a ParsedQuery; never raise on any input string.
 
     Every field in ``fieldnames`` must be indexed with ``ChineseAnalyzer()`` and keep
     positions (``TEXT(phrase=True)``, Whoosh's default), since words become phrases.
+    ``grams`` names a ``grams.GRAMS`` field: then every word matches as an exact string
+    (see ``_clause``). A word typed twice is searched once; past ``max_words`` words and
+    phrases the rest are dropped (``dropped`` says how many).
     """
+    names = tuple(names)
     fieldnames = tuple(fieldnames)
     boosts = {"title": 3.0} if boosts is None else boosts
     text = _CONTROL.sub(" ", text or "").strip()
@@ -152,10 +189,22 @@ def parse_query(
     phrases: list[str] = []
     excluded: list[str] = []
     pending_or = False
+    ranks: list[wq.Query] = []
+    seen: set[tuple[str, str, bool]] = set()
+    dropped = 0
     for kind, raw, negated in _lex(text):
         if kind == "or":
             pending_or = bool(groups)
             continue
+        key = (kind, normalize(raw), negated)
+        if key in seen:
+            # 的 的 的 …: a repeat adds nothing but cost.
+            pending_or = False
+            continue
+        if len(seen) >= max_words:
+            dropped += 1
+            continue
+        seen.add(key)
         pieces = [raw] if kind == "phrase" else _WORD_SPLIT.split(raw)
         analysed = [(_tokens(p), normalize(p)) for p in pieces if p]
         parts = [tokens for tokens, _ in analysed if tokens]
@@ -165,7 +214,13 @@ def parse_query(
             continue
         # Phrases are matched as phrases; a word that segments into several tokens too,
         # unless WORD_MODE says otherwise.
-        clause = _clause(parts, kind == "phrase" or WORD_MODE == "phrase", fieldnames, boosts)
+        clause = _clause(
+            parts, kind == "phrase" or WORD_MODE == "phrase", fieldnames, boosts, shown, grams, names
+        )
+        if grams:
+            clause, rank = clause
+            if not negated:
+                ranks.append(rank)
         if negated:
             negative.append(clause)
             excluded.extend(shown)
@@ -187,9 +242,13 @@ def parse_query(
     clauses = [g[0] if len(g) == 1 else wq.Or(g) for g in groups]
     if not clauses:
         return ParsedQuery(
-            wq.NullQuery, frozenset(), (), tuple(excluded), text, truncated=truncated, empty=True
-        )
+            wq.NullQuery, frozenset(), (), tuple(excluded), text, truncated=truncated, empty=True,
+            dropped=dropped,
+        )  # fmt: skip
     query = clauses[0] if len(clauses) == 1 else wq.And(clauses)
     if negative:
         query = wq.AndNot(query, negative[0] if len(negative) == 1 else wq.Or(negative))
-    return ParsedQuery(query, frozenset(terms), tuple(phrases), tuple(excluded), text, truncated)
+    return ParsedQuery(
+        query, frozenset(terms), tuple(phrases), tuple(excluded), text, truncated,
+        words=len(seen), dropped=dropped, rank=wq.Or(ranks) if ranks else None,
+    )  # fmt: skip

@@ -8,21 +8,32 @@ from __future__ import annotations
 
 import datetime
 import math
+import time
 from dataclasses import dataclass, field
 
 from django import forms
 from whoosh import query as wq
 
 from ..models import Entry, Volume
-from . import dictionary
-from .highlight import snippet
+from ..search_indexes import searchable_parts
+from . import dictionary, suggest
+from .backend import Overtime
+from .highlight import find_matches, snippet
 from .indexing import backend, label
-from .query import MAX_QUERY_LENGTH, contains_phrase, parse_query
+from .query import MAX_QUERY_LENGTH, MAX_WORDS, parse_query
 
 PER_PAGE = 20
 MAX_PAGE = 500
 SORTS = {"relevance": (None, False), "date": ("date", False), "-date": ("date", True)}
 FACETS = ("volume", "kind", "year", "category")
+# Seconds of a worker one search may take, whatever is typed: finding the matches gets
+# half, and if that is not enough the search is run again with half the words and
+# counts what it found by 90% of the budget; ranking, rows and snippets fit the rest.
+BUDGET = 2.0
+# Searched word by word (as exact strings); ranked by the word fields and the names.
+WORD_FIELDS = ("title", "text")
+GRAM_FIELD = "grams"
+NAME_FIELDS = ("speaker", "authors")
 
 
 class SearchUnavailable(Exception):
@@ -75,6 +86,22 @@ class SearchResult:
     truncated: bool = False
     empty: bool = True
     terms: frozenset = frozenset()
+    words: int = 0  # words and phrases searched for (repeats collapsed)
+    dropped: int = 0  # words and phrases left out to stay within the budget
+    complete: bool = True  # False: the budget ran out, total and hits are what was found by then
+    seconds: float = 0.0
+    pinyin: list = field(default_factory=list)  # names the query was read as, if typed in pinyin
+    suggestions: list = field(default_factory=list)  # {"query", "name", "reason", "count", "label"}
+    names: list = field(default_factory=list)  # person/organisation pages of the name searched
+
+    @property
+    def limited(self):
+        """The notice for a search cut to fit the budget, or ""."""
+        if self.dropped:
+            return f"检索条件过多，已按前 {self.words} 个词检索"
+        if not self.complete:
+            return f"检索用时超过 {BUDGET:g} 秒的上限，以下只是已找到的部分结果"
+        return ""
 
     def as_json(self):
         return {
@@ -83,6 +110,12 @@ class SearchResult:
             "page": self.page,
             "pages": self.pages,
             "truncated": self.truncated,
+            "limited": self.limited,
+            "words": self.words,
+            "complete": self.complete,
+            "pinyin": self.pinyin,
+            "suggestions": self.suggestions,
+            "names": self.names,
             "hits": self.hits,
             "facets": self.facets,
         }
@@ -108,39 +141,98 @@ def _filters(data) -> wq.Query | None:
     return wq.And(clauses)
 
 
-def search(data: dict, *, request=None) -> SearchResult:
-    """Run a search for cleaned SearchForm data and return one page of hits with facets."""
+def _parse(text: str, max_words: int = MAX_WORDS):
+    return parse_query(text, WORD_FIELDS, grams=GRAM_FIELD, names=NAME_FIELDS, max_words=max_words)
+
+
+def search(data: dict, *, request=None, budget: float = BUDGET, suggestions: bool = True) -> SearchResult:
+    """Run a search for cleaned SearchForm data and return one page of hits with facets.
+
+    Never takes much more than ``budget`` seconds: see BUDGET and ``SearchResult.limited``.
+    """
     dictionary.refresh()
-    parsed = parse_query(data.get("q") or "")
+    try:
+        backend().ready(FACETS)
+    except Exception as error:  # Whoosh raises many kinds of error for a broken index
+        raise SearchUnavailable(str(error)) from error
+    text = data.get("q") or ""
+    pinyin = suggest.pinyin_names(text)
+    # The budget starts here: what came before is paid once per worker, not per query.
+    start = time.monotonic()
+    if pinyin:
+        # zhangshujie, zhang shujie, Xuchang: the archive's names that sound so.
+        text = " OR ".join(f'"{name}"' for name in pinyin)
+    parsed = _parse(text)
     result = SearchResult(query=parsed.text, truncated=parsed.truncated, empty=parsed.empty, terms=parsed.terms)
+    result.words, result.dropped, result.pinyin = parsed.words, parsed.dropped, pinyin
+    if pinyin:
+        result.query = (data.get("q") or "").strip()
     filters = _filters(data)
     has_filter = len(filters.subqueries) > 1
     if parsed.empty and not has_filter:
         return result
     result.empty = False
-    query = wq.Every() if parsed.empty else parsed.query
     sortedby, reverse = SORTS[data.get("sort") or "relevance"]
     if parsed.empty and sortedby is None:
         sortedby = "date"
     page = data.get("page") or 1
-    try:
-        hits, total, facets = backend().execute(
-            query,
+    report = {}
+
+    def run(parsed, deadline, partial):
+        return backend().execute(
+            wq.Every() if parsed.empty else parsed.query,
             filter=filters,
             page=page,
             pagelen=PER_PAGE,
             sortedby=sortedby,
             reverse=reverse,
             facets=FACETS,
+            deadline=deadline,
+            partial=partial,
+            report=report,
+            rank=parsed.rank,
         )
+
+    try:
+        try:
+            single = parsed.words <= 1
+            hits, total, facets = run(parsed, start + budget * (0.9 if single else 0.5), partial=single)
+        except Overtime:
+            fewer = _parse(text, max(1, parsed.words // 2))
+            result.terms, result.words = fewer.terms, fewer.words
+            result.dropped = parsed.words + parsed.dropped - fewer.words
+            hits, total, facets = run(fewer, start + budget * 0.9, partial=True)
     except Exception as error:  # Whoosh raises many kinds of error for a broken index
         raise SearchUnavailable(str(error)) from error
+    result.complete = report.get("complete", True)
     result.total = total
     result.page = page
     result.pages = math.ceil(total / PER_PAGE)
     result.facets = {name: _sorted_facet(name, counts) for name, counts in facets.items()}
-    result.hits = _hits(hits, parsed, request)
+    result.hits = _hits(hits, result.terms, request)
+    result.seconds = time.monotonic() - start
+    if suggestions:
+        # The person page of a name searched for comes before its entries.
+        result.names = suggest.pages_named(pinyin or [result.query])
+        if request is not None:
+            for name in result.names:
+                name["url"] = request.build_absolute_uri(name["url"])
+        if not pinyin:
+            result.suggestions = suggest.other_names(result.query, total, count=_count)
     return result
+
+
+def _count(name: str) -> int:
+    """Return how many entries a name finds, for a suggestion: the matches only (sorted by
+    a column, not ranked; no rows, no snippets), within a small budget of its own."""
+    parsed = _parse(name)
+    if parsed.empty:
+        return 0
+    _, total, _ = backend().execute(
+        parsed.query, filter=_filters({}), pagelen=1, sortedby="date",
+        deadline=time.monotonic() + BUDGET / 8, partial=True,
+    )  # fmt: skip
+    return total
 
 
 def _sorted_facet(name, counts):
@@ -148,7 +240,22 @@ def _sorted_facet(name, counts):
     return {str(key): n for key, n in items if key not in (None, "")}
 
 
-def _hits(hits, parsed, request):
+def _snippet(entry, terms) -> str:
+    """Return the snippet of the first part of the entry that has a match (the text first,
+    then the title, speaker, authors, captions, tables), or of its text if none has."""
+    if terms:
+        own = [entry.text, entry.title, entry.subtitle, entry.speaker_title, entry.speaker]
+        for part in own:
+            if part and find_matches(part, terms):
+                return snippet(part, terms)
+        # Rarely needed: only then are the entry's bylines and captions read.
+        for part in searchable_parts(entry):
+            if part not in own and find_matches(part, terms):
+                return snippet(part, terms)
+    return snippet(entry.text or entry.title, ())
+
+
+def _hits(hits, terms, request):
     ids = [int(h["django_id"]) for h in hits]
     entries = Entry.objects.select_related("volume", "section__parent__parent__parent").in_bulk(ids)
     out = []
@@ -156,8 +263,6 @@ def _hits(hits, parsed, request):
         entry = entries.get(pk)
         if entry is None:
             # Deleted since it was indexed and the indexer has not caught up: no stale hit.
-            continue
-        if parsed.phrases and not all(contains_phrase(f"{entry.title}\n{entry.text}", p) for p in parsed.phrases):
             continue
         url = entry.get_absolute_url()
         out.append(
@@ -171,7 +276,7 @@ def _hits(hits, parsed, request):
                 "date": entry.date.isoformat() if entry.date else None,
                 "speaker": entry.speaker,
                 "page": entry.page,
-                "snippet": snippet(entry.text or entry.title, parsed.terms) if parsed.terms else snippet(entry.text, ()),
+                "snippet": _snippet(entry, terms),
                 "url": request.build_absolute_uri(url) if request else url,
             }
         )

@@ -40,6 +40,13 @@ def test_every_sample_volume_is_detected(files, kind, signs):
         ("gazetteer/chapter-bian-zhang-jie.txt", "gazetteer"),
         ("gazetteer/xianzhi-markdown.md.txt", "gazetteer"),
         ("chronicle/dashizhi-classical.txt", "chronicle"),
+        ("chronicle/yearbook-dashiji-2019.txt", "chronicle"),
+        ("chronicle/county-chronicle.txt", "chronicle"),
+        ("yearbook/shiqiao-yearbook-no-toc.txt", "yearbook"),
+        ("import/lanxi-yearbook-2020.txt", "yearbook"),  # a short yearbook, mostly 大事记
+        ("gazetteer/classical-mulu.txt", "gazetteer"),
+        ("gazetteer/names-fanli.txt", "gazetteer"),
+        ("gazetteer/xianzhi-plain.txt", "gazetteer"),
         ("furniture/web-page.txt", "text"),
     ],
 )

@@ -191,3 +191,56 @@ def test_the_book_title_is_the_one_the_text_prints():
     assert load("classical-juan.txt").title == "青石志"
     assert load("classical-mulu.txt").title == "青石县志"
     assert load("chapter-bian-zhang-jie.txt").title == ""
+
+
+def test_unnumbered_sub_headings_sit_under_the_open_jie():
+    text = (
+        "第一章　自然环境\n\n第一节　位置\n\n    青石县位于省境西部，总面积1280平方公里，东与某县接壤。\n\n"
+        "境域\n    县境东西宽42公里，南北长50公里，呈不规则四边形。\n\n第二节　地貌\n\n"
+        "    县境地势西高东低，西部为丘陵，东部为平原。\n"
+    )
+    doc = parse([source_from_text("c.txt", text)])
+    assert [(s.level, s.title) for s in doc.walk()] == [
+        (1, "第一章 自然环境"),
+        (2, "第一节 位置"),
+        (3, "境域"),
+        (2, "第二节 地貌"),
+    ]
+
+
+def test_a_gazetteer_in_traditional_characters_reads_the_same(monkeypatch):
+    given = []
+    monkeypatch.setattr(
+        "loaders.gazetteer.read_chronicle",
+        lambda lines, doc, *, year=None, level=2: (given.extend(ln.text.strip() for ln in lines if ln.text.strip()), ([], []))[1],
+    )
+    doc = parse_files([DATA / "traditional-xianzhi.txt"], "auto")
+    assert (doc.kind, doc.title) == ("gazetteer", "青石縣志")
+    assert [(s.level, s.title) for s in doc.walk()] == [
+        (1, "《青石縣志》"),
+        (1, "凡例"),
+        (1, "大事記"),
+        (1, "第一篇 地理"),
+        (2, "第一章 位置"),
+        (3, "第一節 境域"),
+        (3, "第二節 面積"),
+        (1, "附錄"),
+    ]
+    assert given == ["1949年", "10月  縣政府遷至新址。"]
+
+
+def test_numbered_headings_over_indented_paragraphs_nest_under_the_jie():
+    text = (
+        "第一章　农业\n\n第一节　种植业\n\n一、粮食作物\n    全县粮食作物以小麦、玉米为主，兼种谷子、高粱和豆类。\n\n"
+        "（一）小麦\n    小麦种植面积常年稳定在30万亩左右，主要分布在县境中部。\n\n概况\n    全县耕地面积80万亩，其中水浇地60万亩。\n\n"
+        "二、经济作物\n    经济作物主要有棉花、花生和烟叶，棉花种植历史悠久。\n"
+    )
+    doc = parse([source_from_text("c.txt", text)])
+    assert [(s.level, s.title) for s in doc.walk()] == [
+        (1, "第一章 农业"),
+        (2, "第一节 种植业"),
+        (3, "一、粮食作物"),
+        (4, "（一）小麦"),
+        (5, "概况"),
+        (3, "二、经济作物"),
+    ]

@@ -207,6 +207,25 @@ def test_without_a_toc_the_categories_are_the_bodys_own_headings():
     assert not any(p.startswith("P.") for e in doc.entries() for p in e.paragraphs)
 
 
+def test_without_a_toc_a_category_printed_across_stands_over_its_fenmu_or_overview():
+    text = (
+        "特载\n\n在全区大会上的讲话\n\n区委书记 刘建华\n\n（2020年12月30日）\n\n同志们：\n\n"
+        "中共石桥区委\n\n综述\n\n2020年，区委团结带领全区人民攻坚克难。\n\n"
+        "组织工作\n\n【概况】 2020年，区委组织部坚持党要管党。\n\n"
+        "综合经济\n\n发展改革\n\n【概况】 2020年，区发展改革委围绕中心。\n\n"
+        "统计工作\n\n【概况】 2020年，区统计局完成普查工作。\n"
+    )
+    doc = parse([source_from_text("y.txt", text)], year_covered=2020)
+    assert [(s.level, s.title, [e.title for e in s.entries]) for s in doc.walk()] == [
+        (1, "特载", ["在全区大会上的讲话"]),
+        (1, "中共石桥区委", ["综述"]),
+        (2, "组织工作", ["概况"]),
+        (1, "综合经济", []),
+        (2, "发展改革", ["概况"]),
+        (2, "统计工作", ["概况"]),
+    ]
+
+
 def test_without_a_toc_conventional_and_markdown_categories_open_the_body():
     text = "# 特载\n\n在全县大会上的讲话\n\n县长 王大明\n\n（2020年1月5日）\n\n同志们：\n\n# 概况\n\n【位置】 县境在省西部。\n"
     doc = parse([source_from_text("md.txt", text)], year_covered=2019)

@@ -4,6 +4,7 @@ from django.db import DatabaseError
 from gazetteer.corpus import load_corpus
 from loaders.document import LoaderError
 
+from ._database import ensure_migrated
 from ._edits import add_edit_options, edits_mode, report_edits
 from ._report import command_error, report
 
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         add_edit_options(parser)
 
     def handle(self, *args, **options):
+        ensure_migrated(self)
         verbosity = options["verbosity"]
         progress = self.stdout.write if verbosity >= 1 else None
         try:

@@ -8,6 +8,7 @@ from gazetteer.store import VolumeMeta
 from loaders import AUTO, KINDS
 from loaders.document import LoaderError
 
+from ._database import ensure_migrated
 from ._edits import add_edit_options, edits_mode, report_edits
 from ._report import command_error, report
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
         add_edit_options(parser)
 
     def handle(self, *args, **options):
+        ensure_migrated(self)
         if options["kind"] != AUTO and options["kind"] not in KINDS:
             # argparse checks the choices on the command line; call_command() passes options by.
             raise CommandError(f"argument --kind: invalid choice: {options['kind']!r} (choose from auto, {', '.join(sorted(KINDS))})")
