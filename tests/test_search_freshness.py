@@ -1,6 +1,9 @@
-"""Every gunicorn worker serves the newest index, even after a rebuild that ends on the
-same generation number as the index it replaced (the TOC file is then _MAIN_1.toc both
-times, and a worker that compared generations kept the old one)."""
+"""Every gunicorn worker serves the newest index after a rebuild, and a worker notices a
+new index by its TOC file's stamp, not its generation number: before, a rebuild that
+ended on the same generation (_MAIN_1.toc both times) left every worker on the old one.
+A rebuild now switches to a new build numbered past the live one; the same-generation
+case is made by hand below, with two builds of one generation swapped under a searcher.
+"""
 
 import contextlib
 import json
@@ -59,12 +62,54 @@ def test_after_a_rebuild_onto_the_same_generation_every_worker_serves_the_new_in
     before = toc(archive)
     assert all(OLD in found for found in titles_on_each_worker(archive, OLD).values())
     # Change a title behind the indexer's back (no queued task, so no commit of its own),
-    # then rebuild: the new index ends on the same TOC file name as the old one.
+    # then rebuild: every worker must answer from the new build.
     with contextlib.closing(sqlite3.connect(archive.data_dir / "gazetteer.sqlite3")) as db, db:
         assert db.execute("UPDATE gazetteer_entry SET title = ? WHERE title = ?", (NEW, OLD)).rowcount == 1
     archive.manage("rebuild_index", "--noinput")
-    assert toc(archive) == before
+    assert toc(archive) != before
     for worker, found in titles_on_each_worker(archive, NEW).items():
         assert found == [NEW], worker
     for worker, found in titles_on_each_worker(archive, OLD).items():
         assert OLD not in found, worker
+
+
+@pytest.mark.django_db
+def test_a_searcher_follows_a_new_build_of_the_same_generation(settings):
+    """Two builds whose TOC files have one name: the searcher must still switch."""
+    import shutil
+    from pathlib import Path
+
+    from haystack.constants import ID
+    from whoosh.index import open_dir
+
+    from gazetteer.models import Entry
+    from gazetteer.search import versions
+    from gazetteer.search.service import search
+
+    path = Path(settings.HAYSTACK_CONNECTIONS["default"]["PATH"])
+    live = versions.live_build(path)
+    quake = Entry.objects.get(title=OLD)
+    other = Entry.objects.exclude(pk=quake.pk).order_by("pk").first()
+    builds = []
+    for gone in (quake, other):  # each build lacks one entry, and both commit once
+        build = versions.new_build(path)
+        shutil.rmtree(build)
+        shutil.copytree(live, build)
+        writer = open_dir(str(build)).writer()
+        writer.delete_by_term(ID, f"gazetteer.entry.{gone.pk}")
+        writer.commit(optimize=False)
+        builds.append(build)
+    without_quake, with_quake = builds
+    assert sorted(p.name for p in without_quake.glob("_MAIN_*.toc")) == sorted(
+        p.name for p in with_quake.glob("_MAIN_*.toc")
+    )
+    try:
+        versions.switch(path, without_quake)
+        assert quake.pk not in [h["id"] for h in search({"q": OLD}).hits]
+        versions.switch(path, with_quake)
+        assert quake.pk in [h["id"] for h in search({"q": OLD}).hits]
+    finally:
+        versions.switch(path, live)
+        for build in builds:
+            shutil.rmtree(build, ignore_errors=True)
+    assert quake.pk in [h["id"] for h in search({"q": OLD}).hits]
