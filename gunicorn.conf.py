@@ -1,11 +1,10 @@
 """Gunicorn settings for the archive (override any of them with GUNICORN_CMD_ARGS)."""
 
+import contextlib
 import multiprocessing
 import os
 import subprocess
 import sys
-import threading
-import time
 from pathlib import Path
 
 bind = os.environ.get("GAZETTEER_BIND", "127.0.0.1:8000")
@@ -40,38 +39,27 @@ _data_dir = Path(os.environ.get("GAZETTEER_DATA_DIR", Path(__file__).resolve().p
 control_socket = str(_data_dir / "gunicorn.ctl")
 control_socket_disable = len(control_socket.encode()) > 100
 
-_indexer = None
-_stopping = threading.Event()
-RESTART_DELAY = (1, 60)  # seconds before restarting a dead indexer: first, at most
-
-
-def _supervise(server):
-    """Run the indexer and start it again whenever it dies, until gunicorn stops."""
-    global _indexer
-    manage = Path(__file__).resolve().parent / "manage.py"
-    delay = RESTART_DELAY[0]
-    while not _stopping.is_set():
-        started = time.monotonic()
-        _indexer = subprocess.Popen([sys.executable, str(manage), "run_indexer"])
-        server.log.info("search indexer started (pid %s)", _indexer.pid)
-        code = _indexer.wait()
-        if _stopping.is_set():
-            return
-        # One that keeps dying at once (a broken index dir) is retried less and less often.
-        delay = RESTART_DELAY[0] if time.monotonic() - started > 60 else min(delay * 2, RESTART_DELAY[1])
-        server.log.error("search indexer exited (status %s); restarting it in %s s", code, delay)
-        _stopping.wait(delay)
+_supervisor = None
 
 
 def when_ready(server):
-    """Start the one search indexer beside the workers (see gazetteer/search/indexing.py)."""
+    """Start the one search indexer beside the workers (see gazetteer/search/indexing.py).
+
+    A process of its own (`run_indexer --supervise`) starts the indexer and starts it
+    again whenever it dies. Not a thread of this master: gunicorn reaps any child of the
+    master with waitpid(-1), so a thread here could lose the indexer's exit to it and
+    never notice the death.
+    """
+    global _supervisor
     if os.environ.get("GAZETTEER_INDEXER", "1") == "0":
         return
-    threading.Thread(target=_supervise, args=(server,), name="indexer-supervisor", daemon=True).start()
+    manage = Path(__file__).resolve().parent / "manage.py"
+    _supervisor = subprocess.Popen([sys.executable, str(manage), "run_indexer", "--supervise"])
+    server.log.info("search indexer supervisor started (pid %s)", _supervisor.pid)
 
 
 def on_exit(server):
-    _stopping.set()
-    if _indexer and _indexer.poll() is None:
-        _indexer.terminate()
-        _indexer.wait(timeout=10)
+    if _supervisor and _supervisor.poll() is None:
+        _supervisor.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            _supervisor.wait(timeout=15)

@@ -33,6 +33,9 @@ def index_rebuilt_after():
 
 
 def queries(client, url):
+    # Once to warm this process's caches (the pinyin name index, the searcher), as a
+    # running worker has them; then counted.
+    client.get(url)
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url)
     assert response.status_code == 200, url
@@ -49,5 +52,6 @@ def test_pages_that_list_the_archive_make_as_many_queries_at_twice_its_size(
     assert Volume.objects.count() == 8
     assert "安川" in client.get("/volumes/").content.decode()  # the new district is listed
     for url in GROWING:
+        client.get(url)  # warm again: the load changed what the caches hold
         with django_assert_max_num_queries(at_1x[url]):
             client.get(url)

@@ -35,6 +35,10 @@ def entry_ids(q):
 
 
 def test_a_new_name_that_splits_an_earlier_word_finds_the_old_text_and_the_new(index_rebuilt_after):
+    if not indexing.in_sync():
+        # What the load does with an index that lags the database is another test's
+        # (test_commands); this one starts, as an archive does, from an index in step.
+        indexing.rebuild()
     old = Entry.objects.get(text__contains=OLD_TEXT)
     assert not analysis._get_engine().has_word("周再生")
     assert "周再生" not in analysis.tokens(OLD_TEXT)

@@ -50,22 +50,24 @@ def live(tmp_path_factory):
         archive.stop()
 
 
+def _cmdline(pid):
+    try:
+        return open(f"/proc/{pid}/cmdline", "rb").read()
+    except OSError:
+        return b""
+
+
+def _children(pid):
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def indexer_pids(archive):
-    # The supervisor thread starts the indexer: it is a child of that thread's task.
-    children = []
-    for task in Path(f"/proc/{archive.process.pid}/task").iterdir():
-        try:
-            children += [int(p) for p in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    pids = []
-    for pid in children:
-        try:
-            if b"run_indexer" in open(f"/proc/{pid}/cmdline", "rb").read():
-                pids.append(pid)
-        except OSError:
-            pass
-    return pids
+    # gunicorn's master starts `run_indexer --supervise`, which starts the indexer.
+    supervisors = [p for p in _children(archive.process.pid) if b"--supervise" in _cmdline(p)]
+    return [p for s in supervisors for p in _children(s) if b"run_indexer" in _cmdline(p)]
 
 
 def test_gunicorn_starts_the_indexer_again_when_it_dies(live):
