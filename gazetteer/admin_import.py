@@ -109,7 +109,8 @@ def _counts(report):
     """Rows (label, number) of a stored load report's counts, entries by kind first."""
     counts = report.get("counts", {})
     kinds = dict(Entry.Kind.choices)
-    rows = [(f"{kinds[k.split('.', 1)[1]]}条目", n) for k, n in counts.items() if k.split(".", 1)[-1] in kinds]
+    # Sorted by key: PostgreSQL's jsonb keeps keys in its own order, not the load's.
+    rows = [(f"{kinds[k.split('.', 1)[1]]}条目", n) for k, n in sorted(counts.items()) if k.split(".", 1)[-1] in kinds]
     labels = {
         "entries": "条目合计",
         # A re-load: how many entries kept their ids (and URLs), changed, or went.
