@@ -333,3 +333,26 @@ def raw_status(url: str, path: str, headers=None, timeout: float = 60) -> int | 
         return error
     finally:
         conn.close()
+
+
+def news_manifest(directory):
+    """A manifest of the one small volume, the newspaper page: a quick load."""
+    news = ROOT / "corpus" / "weidu-newspaper-2022-12.txt"
+    manifest = directory / "volumes.toml"
+    manifest.write_text(
+        f'[[volume]]\nslug = "news"\ntitle = "新闻"\nkind = "newspaper"\nregion = "许昌市魏都区"\nfiles = ["{news}"]\n',
+        encoding="utf-8",
+    )
+    return manifest
+
+
+@contextlib.contextmanager
+def news_archive(data_dir, *, workers):
+    """A served archive of the newspaper page alone, stopped afterwards."""
+    archive = LiveArchive(data_dir, workers=workers)
+    archive.prepare(news_manifest(archive.data_dir))
+    archive.start()
+    try:
+        yield archive
+    finally:
+        archive.stop()

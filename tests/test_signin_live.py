@@ -4,21 +4,15 @@ import threading
 
 import pytest
 
-from tests.live import Browser, LiveArchive
-from tests.test_supervision import news_manifest
+from tests.live import Browser, news_archive
 
 GUESSES = 12
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    archive = LiveArchive(tmp_path_factory.mktemp("signin"), workers=4)
-    archive.prepare(news_manifest(archive.data_dir))
-    archive.start()
-    try:
+    with news_archive(tmp_path_factory.mktemp("signin"), workers=4) as archive:
         yield archive
-    finally:
-        archive.stop()
 
 
 def test_concurrent_wrong_passwords_for_one_user_are_five_guesses_not_more(live):

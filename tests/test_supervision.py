@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from gazetteer.models import IndexTask
-from tests.live import Browser, LiveArchive, wait_until
+from tests.live import Browser, LiveArchive, news_archive, news_manifest, wait_until
 
 
 @pytest.mark.django_db
@@ -28,26 +28,10 @@ def test_healthz_is_degraded_when_a_queued_change_waits_too_long_even_with_match
     )
 
 
-def news_manifest(directory):
-    """A manifest of the one small volume, the newspaper page: a quick load."""
-    news = Path(__file__).resolve().parent.parent / "corpus" / "weidu-newspaper-2022-12.txt"
-    manifest = directory / "volumes.toml"
-    manifest.write_text(
-        f'[[volume]]\nslug = "news"\ntitle = "新闻"\nkind = "newspaper"\nregion = "许昌市魏都区"\nfiles = ["{news}"]\n',
-        encoding="utf-8",
-    )
-    return manifest
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    archive = LiveArchive(tmp_path_factory.mktemp("sup"), workers=1)
-    archive.prepare(news_manifest(archive.data_dir))
-    archive.start()
-    try:
+    with news_archive(tmp_path_factory.mktemp("sup"), workers=1) as archive:
         yield archive
-    finally:
-        archive.stop()
 
 
 def _cmdline(pid):
