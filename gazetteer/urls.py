@@ -11,7 +11,7 @@ api_patterns = [
     path("api/people/<int:pk>", api.person_detail, name="api-person"),
     path("api/search", api.search_entries, name="api-search"),
     path("api/openapi.json", api.openapi, name="api-openapi"),
-    re_path(r"^api/(?P<rest>.*)$", api.not_found),
+    re_path(r"^api/(?P<rest>(?s:.*))$", api.not_found),  # (?s): a path may hold a newline
 ]
 
 urlpatterns = [

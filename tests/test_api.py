@@ -79,7 +79,10 @@ def test_people_search_finds_aliases(client, volume):
     assert [p["name"] for p in client.get("/api/people", {"q": "王伍"}).json()["people"]] == ["王五"]
 
 
-@pytest.mark.parametrize("url", ["/api/entries/999999", "/api/people/999999", "/api/volumes/no-such-volume", "/api/nothing-here"])
+@pytest.mark.parametrize(
+    "url",
+    ["/api/entries/999999", "/api/people/999999", "/api/volumes/no-such-volume", "/api/nothing-here", "/api/volumes/%0A%C2%9F"],
+)
 def test_unknown_ids_are_json_404s(client, db, url):
     response = client.get(url)
     assert response.status_code == 404

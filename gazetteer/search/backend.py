@@ -36,6 +36,7 @@ from whoosh.searching import ResultsPage
 from . import dictionary
 from .analysis import ChineseAnalyzer
 from .grams import CHARS, GRAMS, char_field
+from .writer import ArchiveWriter
 
 # Fields analysed as Chinese text; every other character field is an exact-match ID.
 TEXT_FIELDS = {"text", "title"}
@@ -285,7 +286,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             self.setup()
         dictionary.refresh()
         self.index = self.index.refresh()
-        return self.index.writer(timeout=timeout, limitmb=256)
+        return ArchiveWriter(self.index, timeout=timeout)
 
     def count(self, model_label):
         """Return how many documents of a model the index holds."""

@@ -29,6 +29,7 @@ from whoosh.util.filelock import try_for
 
 from ..models import Appointment, Byline, Caption, Entry, IndexTask, Organisation, Person, Section, Volume
 from . import dictionary, versions
+from .writer import ArchiveWriter
 
 _state = threading.local()
 INDEX_NAME = "MAIN"  # haystack's Whoosh index name
@@ -226,13 +227,14 @@ def rebuild(*, before_switch: Callable[[], None] | None = None) -> int:
         # A generation the live index has not reached: a worker that compares
         # generations to notice a new commit notices the switch too.
         TOC(schema, [], _live_generation(path)).write(storage, INDEX_NAME)
-        writer = FileIndex(storage, schema, INDEX_NAME).writer(limitmb=256)
+        writer = ArchiveWriter(FileIndex(storage, schema, INDEX_NAME))
         written = 0
         try:
             for model in (Entry, Person, Organisation):
                 search_index = ui.get_index(model)
                 for obj in search_index.index_queryset().iterator(chunk_size=500):
-                    writer.update_document(**_document(search_index, obj, be))
+                    # add, not update: the new index is empty, nothing to replace.
+                    writer.add_document(**_document(search_index, obj, be))
                     written += 1
         except BaseException:
             writer.cancel()

@@ -1,0 +1,154 @@
+"""Whoosh's segment writer with the per-posting overhead of its commit taken out.
+
+A profile of ``indexing.rebuild()`` (5× the sample corpus, 2.1 million postings) put
+most of Whoosh's own time in three places that do nothing for this archive's index:
+
+- **The posting pool.** ``PostingPool.add`` asserts types and estimates the size of
+  every posting; past its memory limit it sorts all postings by (field, term, document)
+  with tuple comparisons, pickles them to a run file one by one and merges the runs
+  back posting by posting. Here postings are grouped by (field, term) as they arrive:
+  documents are numbered in the order they are added, so each term's postings are
+  already in order; only the distinct terms are sorted, and a run file holds one
+  pickled list per term.
+- **Field lengths of unscored fields.** For every posting the commit asks the new
+  segment for the document's field length; for a field without lengths (the n-gram
+  fields, IDs, keywords) Whoosh's reader does not remember that the column is absent
+  and asks the file system again: one ``stat()`` per posting. Here the answer is kept.
+
+The segments written are the ordinary Whoosh 2.7 format: nothing reading the index
+needs this module. Pure Whoosh; no Django.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import pickle
+
+from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.writing import SegmentWriter
+
+# Postings kept in memory before a run is written: about 100 bytes each in CPython
+# (the posting's tuple and its bytes), so the default is ~250 MB at most.
+POSTINGS_PER_RUN = 2_500_000
+
+
+class TermPool:
+    """Whoosh's posting pool, grouped by term (see the module's docstring).
+
+    Keeps Whoosh's interface: ``add(posting)``, ``iter_postings()`` in (field, term,
+    document) order, ``cleanup()``. A posting is (fieldname, term bytes, docnum,
+    weight, value bytes). Whoosh numbers documents in the order it adds them (merged
+    segments' too), so a term's postings arrive in order; one that does not is noted
+    and its term sorted at the end.
+    """
+
+    def __init__(self, tempstore, postings_per_run=POSTINGS_PER_RUN):
+        self.tempstore = tempstore
+        self.postings_per_run = postings_per_run
+        self.terms: dict[tuple[str, bytes], list] = {}
+        self.unordered: set[tuple[str, bytes]] = set()
+        self.count = 0
+        self.runs: list[str] = []
+
+    def add(self, posting):
+        key = posting[0], posting[1]
+        postings = self.terms.get(key)
+        if postings is None:
+            self.terms[key] = [posting]
+        else:
+            if posting[2] <= postings[-1][2]:
+                self.unordered.add(key)
+            postings.append(posting)
+        self.count += 1
+        if self.count >= self.postings_per_run:
+            self._write_run()
+
+    def _write_run(self):
+        name = f"termpool{len(self.runs)}.run"
+        terms, unordered = self.terms, self.unordered
+        f = self.tempstore.create_file(name)  # closed through Whoosh: RamStorage keeps it then
+        dump = pickle.Pickler(f.raw_file(), pickle.HIGHEST_PROTOCOL).dump
+        for key in sorted(terms):
+            dump((key, terms[key], key in unordered))
+        f.close()
+        self.runs.append(name)
+        self.terms, self.unordered, self.count = {}, set(), 0
+
+    def _read_run(self, index, name):
+        f = self.tempstore.open_file(name)
+        raw = f.raw_file()
+        load = pickle.Unpickler(raw if hasattr(raw, "readline") else io.BytesIO(bytes(raw))).load
+        try:
+            while True:
+                try:
+                    key, postings, unordered = load()
+                except EOFError:
+                    return
+                yield key, index, postings, unordered
+        finally:
+            f.close()
+
+    def _in_memory(self, index):
+        terms, unordered = self.terms, self.unordered
+        for key in sorted(terms):
+            yield key, index, terms[key], key in unordered
+
+    def iter_postings(self):
+        if not self.runs:
+            for _key, _index, postings, unordered in self._in_memory(0):
+                yield from _by_document(postings) if unordered else postings
+            return
+        # Runs were written in the order their documents were added: for one term, run
+        # i's postings come before run i + 1's (the heap breaks ties by run index).
+        sources = [self._read_run(i, name) for i, name in enumerate(self.runs)]
+        sources.append(self._in_memory(len(self.runs)))
+        group_key, group, unordered = None, [], False
+        for key, _index, postings, flag in heapq.merge(*sources):
+            if key != group_key:
+                if group:
+                    yield from _by_document(group) if unordered else group
+                group_key, group, unordered = key, list(postings), flag
+            else:
+                unordered = unordered or flag or postings[0][2] <= group[-1][2]
+                group.extend(postings)
+        if group:
+            yield from _by_document(group) if unordered else group
+
+    def cleanup(self):
+        for name in self.runs:
+            try:
+                self.tempstore.delete_file(name)
+            except OSError:
+                pass
+        self.runs = []
+        self.terms, self.unordered, self.count = {}, set(), 0
+
+
+def _by_document(postings):
+    return sorted(postings, key=lambda p: p[2])
+
+
+class _LengthsReader(W3PerDocReader):
+    """The new segment's per-document reader, remembering which length columns are absent."""
+
+    def _cached_reader(self, fieldname, column):
+        try:
+            return self._readers[fieldname]
+        except KeyError:
+            reader = super()._cached_reader(fieldname, column)
+            self._readers[fieldname] = reader  # None when the column does not exist
+            return reader
+
+
+class ArchiveWriter(SegmentWriter):
+    """``SegmentWriter`` with the ``TermPool`` and the remembered field lengths."""
+
+    def __init__(self, ix, **kwargs):
+        super().__init__(ix, **kwargs)
+        self.pool = TermPool(self._tempstorage)
+
+    def per_document_reader(self):
+        if not self.perdocwriter.is_closed:
+            raise Exception("Per-doc writer is still open")
+        return _LengthsReader(self.storage, self.get_segment())
