@@ -11,6 +11,8 @@ write the index directly, waiting for the lock, after their own transaction.
 from __future__ import annotations
 
 import contextlib
+import itertools
+import os
 import shutil
 import threading
 from collections import defaultdict
@@ -18,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, signals
 from haystack import connections
@@ -28,13 +31,18 @@ from whoosh.index import TOC, FileIndex, LockError
 from whoosh.util.filelock import try_for
 
 from ..models import Appointment, Byline, Caption, Entry, IndexTask, Organisation, Person, Section, Volume
-from . import dictionary, versions
-from .writer import ArchiveWriter
+from . import analysis, dictionary, versions
+from .writer import ArchiveWriter, ProcessBuild
 
 _state = threading.local()
 INDEX_NAME = "MAIN"  # haystack's Whoosh index name
 # Above this share of the archive's documents re-cut by new words, rebuild instead.
 REBUILD_SHARE = 0.3
+# A full rebuild of this many entries or more uses two writer processes (each costs
+# about two seconds to start); the first writes this share of the entries, the second
+# the rest, people and organisations.
+PARALLEL_FROM = 2000
+FIRST_STREAM_SHARE = 0.55
 
 
 @contextlib.contextmanager
@@ -207,7 +215,7 @@ def reindex_volumes(volumes, also: dict | None = None) -> int:
     return written
 
 
-def rebuild(*, before_switch: Callable[[], None] | None = None) -> int:
+def rebuild(*, before_switch: Callable[[], None] | None = None, writers: int | None = None) -> int:
     """Index everything into a new directory and switch search to it in one rename.
 
     Search keeps answering from the live index until the switch (``versions``). The live
@@ -215,6 +223,10 @@ def rebuild(*, before_switch: Callable[[], None] | None = None) -> int:
     there that the new build, already past that row, would then lose; it applies it to
     the new index after the switch. ``before_switch`` is called with the new index
     complete, just before the switch (tests pause there).
+
+    From ``PARALLEL_FROM`` entries on, two writer processes write it while this one
+    prepares the documents (``writer.ProcessBuild``); ``writers`` sets how many (0: this
+    process writes it alone).
     """
     be, ui = backend(), unified_index()
     dictionary.refresh()
@@ -227,20 +239,37 @@ def rebuild(*, before_switch: Callable[[], None] | None = None) -> int:
         # A generation the live index has not reached: a worker that compares
         # generations to notice a new commit notices the switch too.
         TOC(schema, [], _live_generation(path)).write(storage, INDEX_NAME)
-        writer = ArchiveWriter(FileIndex(storage, schema, INDEX_NAME))
-        written = 0
+        ix = FileIndex(storage, schema, INDEX_NAME)
+        # The model's order (as before), made total so that the streams can be sliced.
+        entries = ui.get_index(Entry).index_queryset().order_by(*Entry._meta.ordering, "pk")
+        if writers is None:
+            writers = 2 if (os.cpu_count() or 1) > 1 and entries.count() >= PARALLEL_FROM else 0
         try:
-            for model in (Entry, Person, Organisation):
-                search_index = ui.get_index(model)
-                for obj in search_index.index_queryset().iterator(chunk_size=500):
-                    # add, not update: the new index is empty, nothing to replace.
-                    writer.add_document(**_document(search_index, obj, be))
-                    written += 1
+            if writers:
+                build_writer = ProcessBuild(
+                    ix, writers, data_dir=settings.DATA_DIR,
+                    user_words=analysis.load_user_dict(dictionary.path()), engine=analysis.engine_name(),
+                )  # fmt: skip
+                try:
+                    written = build_writer.write(_streams(entries, writers, be, ui))
+                except BaseException:
+                    build_writer.cancel()
+                    raise
+            else:
+                writer = ArchiveWriter(ix)
+                written = 0
+                try:
+                    for document in _streams(entries, 1, be, ui)[0]:
+                        # add, not update: the new index is empty, nothing to replace.
+                        writer.add_document(**document)
+                        written += 1
+                except BaseException:
+                    writer.cancel()
+                    raise
+                writer.commit()
         except BaseException:
-            writer.cancel()
             shutil.rmtree(build, ignore_errors=True)
             raise
-        writer.commit()
         if before_switch is not None:
             before_switch()
         previous = versions.switch(path, build)
@@ -250,6 +279,26 @@ def rebuild(*, before_switch: Callable[[], None] | None = None) -> int:
         if lock is not None:
             lock.release()
     return written
+
+
+def _streams(entries, count: int, be, ui) -> list:
+    """Every document of the archive in index order (entries, people, organisations),
+    prepared for Whoosh, cut into ``count`` streams: the first ones take equal shares of
+    the entries (``FIRST_STREAM_SHARE`` between two), the last the rest with people and
+    organisations, which are short."""
+    total = entries.count()
+    share = FIRST_STREAM_SHARE if count == 2 else 1 / count
+    bounds = [round(total * share * i) for i in range(count)] + [None]
+
+    def prepared(model, objects):
+        search_index = ui.get_index(model)
+        for obj in objects.iterator(chunk_size=500):
+            yield _document(search_index, obj, be)
+
+    streams = [prepared(Entry, entries[bounds[i] : bounds[i + 1]]) for i in range(count)]
+    rest = [prepared(m, ui.get_index(m).index_queryset()) for m in (Person, Organisation)]
+    streams[-1] = itertools.chain(streams[-1], *rest)
+    return streams
 
 
 def _live_lock(path: Path):

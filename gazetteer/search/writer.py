@@ -24,8 +24,10 @@ from __future__ import annotations
 import heapq
 import io
 import pickle
+import queue
 
 from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
 # Postings kept in memory before a run is written: about 100 bytes each in CPython
@@ -65,7 +67,7 @@ class TermPool:
             self._write_run()
 
     def _write_run(self):
-        name = f"termpool{len(self.runs)}.run"
+        name = f"{random_name()}.run"  # a second writer may share the temporary folder
         terms, unordered = self.terms, self.unordered
         f = self.tempstore.create_file(name)  # closed through Whoosh: RamStorage keeps it then
         dump = pickle.Pickler(f.raw_file(), pickle.HIGHEST_PROTOCOL).dump
@@ -152,3 +154,129 @@ class ArchiveWriter(SegmentWriter):
         if not self.perdocwriter.is_closed:
             raise Exception("Per-doc writer is still open")
         return _LengthsReader(self.storage, self.get_segment())
+
+
+class ProcessBuild:
+    """Write a new, empty index with writer processes: Whoosh's work per posting is pure
+    Python, so one process uses one core.
+
+    Each writer is spawned (nothing of the caller's threads or connections is inherited)
+    and sets up its segmenter from the dictionary file, as a new web worker does: the
+    index agrees with how a fresh worker cuts a query, whatever words the calling
+    process has seen. This process prepares the documents and hands writer *i* the
+    *i*-th stream, in turns; each writer writes a segment, and the index lists them in
+    stream order, so documents are numbered as one writer would number the streams
+    one after the other.
+    """
+
+    BATCH = 200
+    QUEUED = 20  # batches waiting per writer, at most
+
+    def __init__(self, ix, writers: int, *, data_dir, user_words, engine):
+        import multiprocessing
+
+        self.lock_holder = ArchiveWriter(ix)  # holds the index's lock, writes the TOC
+        ctx = multiprocessing.get_context("spawn")
+        self.results = ctx.Queue()
+        self.queues, self.processes = [], []
+        for number in range(writers):
+            documents = ctx.Queue(self.QUEUED)
+            process = ctx.Process(
+                target=_writer_process,
+                args=(number, ix.storage.folder, ix.indexname, str(data_dir), list(user_words), engine, documents, self.results),
+                daemon=True,
+            )  # fmt: skip
+            process.start()
+            self.queues.append(documents)
+            self.processes.append(process)
+
+    def write(self, streams) -> int:
+        """Send each stream of documents (dicts of fields) to its writer, in turns; commit."""
+        written = 0
+        batches = [_batched(stream, self.BATCH) for stream in streams]
+        assert len(batches) == len(self.queues)
+        active = list(range(len(batches)))
+        while active:
+            for number in list(active):
+                batch = next(batches[number], None)
+                if batch is None:
+                    self.queues[number].put(None)
+                    active.remove(number)
+                else:
+                    self._put(number, batch)
+                    written += len(batch)
+        segments = {}
+        while len(segments) < len(self.processes):
+            number, status, value = self._result()
+            if status != "ok":
+                raise RuntimeError(f"index writer {number} failed:\n{value}")
+            segments[number] = value
+        for process in self.processes:
+            process.join()
+        writer = self.lock_holder
+        writer._close_segment()
+        writer._commit_toc([segments[n] for n in sorted(segments) if segments[n] is not None])
+        writer._finish()
+        return written
+
+    def _put(self, number, batch):
+        while True:
+            try:
+                self.queues[number].put(batch, timeout=1.0)
+                return
+            except queue.Full:
+                self._check_alive()
+
+    def _result(self):
+        while True:
+            try:
+                return self.results.get(timeout=1.0)
+            except queue.Empty:
+                self._check_alive()
+
+    def _check_alive(self):
+        for number, process in enumerate(self.processes):
+            if process.exitcode not in (None, 0):
+                raise RuntimeError(f"index writer {number} exited with code {process.exitcode}")
+
+    def cancel(self):
+        for process in self.processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        self.lock_holder.cancel()
+
+
+def _batched(stream, size):
+    batch = []
+    for item in stream:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _writer_process(number, folder, indexname, data_dir, user_words, engine, documents, results):
+    """One writer of ``ProcessBuild``: index what arrives, return the segment."""
+    import traceback
+
+    from whoosh.filedb.filestore import FileStorage
+
+    from . import analysis
+
+    try:
+        analysis.configure(data_dir, user_words, engine=engine)
+        ix = FileStorage(folder).open_index(indexname)
+        writer = ArchiveWriter(ix, _lk=False)
+        while (batch := documents.get()) is not None:
+            for fields in batch:
+                writer.add_document(**fields)
+        if not writer._added:
+            writer._close_segment()
+            results.put((number, "ok", None))
+            return
+        results.put((number, "ok", writer._finalize_segment()))
+    except BaseException:
+        results.put((number, "error", traceback.format_exc()))

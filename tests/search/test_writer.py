@@ -31,7 +31,8 @@ def documents(seed, n):
                "grams_chars": text.replace(" ", ""), "year": 1990 + i % 30}  # fmt: skip
 
 
-def contents(ix):
+def contents(ix, length_fields=("text", "grams")):
+    """Return every posting, every field length and every stored document of an index."""
     with ix.searcher() as s:
         r = s.reader()
         postings = []
@@ -40,7 +41,7 @@ def contents(ix):
             while m.is_active():
                 postings.append((fieldname, btext, m.id(), m.weight(), m.value()))
                 m.next()
-        lengths = [(d, f, r.doc_field_length(d, f)) for d in range(r.doc_count_all()) for f in ("text", "grams")]
+        lengths = [(d, f, r.doc_field_length(d, f)) for d in range(r.doc_count_all()) for f in length_fields]
         return postings, lengths, list(r.all_stored_fields())
 
 
