@@ -265,7 +265,7 @@ def home(request):
 
 def volumes(request):
     """List every volume, newest first, filtered by kind and region."""
-    rows = Volume.objects.annotate(entry_count=Count("entries")).order_by("-year", "title", "slug")
+    rows = Volume.objects.order_by("-year", "title", "slug")
     kind = request.GET.get("kind", "")
     region = clean_param(request, "region", 100)
     if kind and kind not in Volume.Kind.values:
@@ -276,11 +276,19 @@ def volumes(request):
         rows = rows.filter(region=region)
     kinds = Volume.objects.values("kind").annotate(n=Count("id")).order_by("kind")
     regions = Volume.objects.exclude(region="").values("region").annotate(n=Count("id")).order_by("region")
+    page = paginate(request, rows, PER_PAGE)
+    # Entries counted for this page's volumes only: counting them for every volume (a
+    # GROUP BY over every entry of the archive) made the page grow with the archive.
+    counts = dict(
+        Entry.objects.filter(volume__in=[v.pk for v in page]).values_list("volume").annotate(n=Count("id")).order_by()
+    )
+    for v in page:
+        v.entry_count = counts.get(v.pk, 0)
     return render(
         request,
         "gazetteer/volumes.html",
         {
-            "page": paginate(request, rows, PER_PAGE),
+            "page": page,
             "kind": kind,
             "kind_label": Volume.Kind(kind).label if kind else "",
             "region": region,
