@@ -27,6 +27,7 @@ import pickle
 import queue
 
 from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.searching import Searcher
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
@@ -143,12 +144,54 @@ class _LengthsReader(W3PerDocReader):
             return reader
 
 
+class _KeptSearcher(Searcher):
+    """A searcher that outlives the ``with`` blocks Whoosh's writer opens it in."""
+
+    def close(self):
+        pass
+
+    def close_for_good(self):
+        super().close()
+
+
 class ArchiveWriter(SegmentWriter):
-    """``SegmentWriter`` with the ``TermPool`` and the remembered field lengths."""
+    """``SegmentWriter`` with the ``TermPool``, the remembered field lengths, and one
+    searcher over the existing segments for the writer's life.
+
+    Whoosh's ``update_document`` and ``delete_by_term`` open a new reader of every
+    segment per call (the terms file of each is read again): at 100× the sample, 14
+    updates spent 4 s there. The segments do not change while the writer lives, and a
+    deletion is recorded on the segment objects the kept reader reads too.
+    """
 
     def __init__(self, ix, **kwargs):
         super().__init__(ix, **kwargs)
         self.pool = TermPool(self._tempstorage)
+        self._kept = None
+
+    def searcher(self, **kwargs):
+        if kwargs:
+            return super().searcher(**kwargs)
+        if self._kept is None:
+            self._kept = _KeptSearcher(self.reader())
+        return self._kept
+
+    def _close_kept(self):
+        if self._kept is not None:
+            self._kept.close_for_good()
+            self._kept = None
+
+    def commit(self, *args, **kwargs):
+        self._close_kept()
+        super().commit(*args, **kwargs)
+
+    def cancel(self):
+        self._close_kept()
+        super().cancel()
+
+    def _close_segment(self):
+        self._close_kept()
+        super()._close_segment()
 
     def per_document_reader(self):
         if not self.perdocwriter.is_closed:
