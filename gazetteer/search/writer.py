@@ -1,7 +1,8 @@
-"""Whoosh's segment writer with the per-posting overhead of its commit taken out.
+"""Whoosh's segment writer with the overhead this archive does not need taken out,
+and a full build by several writer processes (``ProcessBuild``).
 
 A profile of ``indexing.rebuild()`` (5× the sample corpus, 2.1 million postings) put
-most of Whoosh's own time in three places that do nothing for this archive's index:
+most of Whoosh's own time in two places that do nothing for this archive's index:
 
 - **The posting pool.** ``PostingPool.add`` asserts types and estimates the size of
   every posting; past its memory limit it sorts all postings by (field, term, document)
@@ -15,8 +16,11 @@ most of Whoosh's own time in three places that do nothing for this archive's ind
   fields, IDs, keywords) Whoosh's reader does not remember that the column is absent
   and asks the file system again: one ``stat()`` per posting. Here the answer is kept.
 
+And adding a volume spent most of its index time in Whoosh's ``update_document``
+opening a new reader of every segment per document; ``ArchiveWriter`` keeps one.
+
 The segments written are the ordinary Whoosh 2.7 format: nothing reading the index
-needs this module. Pure Whoosh; no Django.
+needs this module. Whoosh and the analyzer; no Django.
 """
 
 from __future__ import annotations
