@@ -172,3 +172,20 @@ def test_past_the_deadline_a_search_halves_its_words_then_reports_what_it_found(
     single = search({"q": "区"}, budget=0)
     assert (single.words, single.complete) == (1, False)
     assert single.limited.startswith(f"检索用时超过 {service.BUDGET:g} 秒的上限")
+
+
+@pytest.mark.parametrize(
+    "q", ["魏都", "颍汝", "疫情防控", "李朝锋", "教育质量", "许昌 OR 长葛", '"我为河山赋能助力"', "區政府", "的", "PM2.5", "发展 规划"]
+)
+def test_the_posting_lists_answer_as_whooshs_matchers_do(q, monkeypatch):
+    # postings.py reads the matches and the scores from the posting lists; with it off,
+    # Whoosh's own matchers and collector do the same work. Every page must agree.
+    from gazetteer.search.postings import Postings
+
+    fast = [search({"q": q, "page": p}) for p in (1, 2)]
+    monkeypatch.setattr(Postings, "matches", lambda *args, **kwargs: None)
+    monkeypatch.setattr(Postings, "scores", lambda *args, **kwargs: None)
+    slow = [search({"q": q, "page": p}) for p in (1, 2)]
+    assert fast[0].total > 0
+    for a, b in zip(fast, slow, strict=True):
+        assert (a.total, a.facets, [h["id"] for h in a.hits]) == (b.total, b.facets, [h["id"] for h in b.hits])

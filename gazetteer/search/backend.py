@@ -15,6 +15,7 @@ Nothing outside ``gazetteer/search/`` imports this module: views call
 
 from __future__ import annotations
 
+import heapq
 import os
 import re
 import shutil
@@ -36,12 +37,14 @@ from whoosh.searching import ResultsPage
 from . import dictionary
 from .analysis import ChineseAnalyzer
 from .grams import CHARS, GRAMS, char_field
+from .postings import Postings
 from .writer import ArchiveWriter
 
 # Fields analysed as Chinese text; every other character field is an exact-match ID.
 TEXT_FIELDS = {"text", "title"}
 # Fields indexed as character bigrams (grams.py), for exact strings inside words.
 GRAM_FIELDS = {"grams"}
+_GRAM_FIELD = "grams"
 
 
 class IndexMissing(Exception):
@@ -187,6 +190,7 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             raise IndexMissing(f"the index has no {', '.join(sorted(missing))} field: run `manage.py rebuild_index`")
         for name in facets:
             state.column(name)
+        state.postings.warm(TEXT_FIELDS)
 
     def execute(
         self, query, *, filter=None, page=1, pagelen=20, sortedby=None, reverse=False, facets=(),
@@ -217,11 +221,16 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         else:
             matched = set()
             try:
-                for n, d in enumerate(state.searcher.docs_for_query(query)):
-                    if d in allowed:
-                        matched.add(d)
-                    if deadline is not None and not n % 64 and time.monotonic() > deadline:
-                        raise TimeLimit
+                # Exact strings over the n-gram field: read from the posting lists.
+                found = state.postings.matches(query, _GRAM_FIELD, deadline)
+                if found is not None:
+                    matched = found & allowed
+                else:
+                    for n, d in enumerate(state.searcher.docs_for_query(query)):
+                        if d in allowed:
+                            matched.add(d)
+                        if deadline is not None and not n % 64 and time.monotonic() > deadline:
+                            raise TimeLimit
             except TimeLimit:
                 if not partial:
                     raise Overtime() from None
@@ -246,12 +255,20 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
             start = (page - 1) * pagelen
             hits = [dict(state.searcher.stored_fields(d), score=None) for d in order[start : start + pagelen]]
             return hits, len(matched), counts
-        # optimize=False: Whoosh 2.7.4's block-quality skipping loops for ever on some
-        # queries at 30× the corpus (地震: UnionMatcher.skip_to_quality); the matches
-        # are known already, so scoring all of them costs little.
-        results = self._ranked(state.searcher, query, page * pagelen, matched, deadline, rank)
+        start = (page - 1) * pagelen
+        try:
+            scores = state.postings.scores(rank, matched, deadline) if rank is not None else None
+            if scores is not None:
+                # Whoosh's order: by score, then by document number.
+                key = lambda d: (-scores.get(d, 0.0), d)  # noqa: E731
+                order = heapq.nsmallest(page * pagelen, matched, key=key)[start:]
+                stored = state.searcher.stored_fields
+                return [dict(stored(d), score=scores.get(d, 0.0)) for d in order], len(matched), counts
+            results = self._ranked(state.searcher, query, page * pagelen, matched, deadline, rank)
+        except TimeLimit:
+            results = None
         if results is None:  # out of time: the matches in index order
-            order = sorted(matched)[(page - 1) * pagelen : page * pagelen]
+            order = sorted(matched)[start : start + pagelen]
             if report is not None:
                 report["ranked"] = False
             return [dict(state.searcher.stored_fields(d), score=None) for d in order], len(matched), counts
@@ -263,7 +280,12 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
 
     @staticmethod
     def _ranked(searcher, query, limit, matched, deadline, rank=None):
-        """Return Whoosh's top ``limit`` of ``matched`` by score, or None past the deadline."""
+        """Return Whoosh's top ``limit`` of ``matched`` by score, or None past the deadline.
+
+        Used where ``postings.scores`` cannot score (another weighting model).
+        optimize=False: Whoosh 2.7.4's block-quality skipping loops for ever on some
+        queries at 30× the corpus (地震: UnionMatcher.skip_to_quality).
+        """
         if rank is not None:
             # Every match, scored by ``rank`` where it matches: the matching query (its
             # phrases over grams are the slow part) is not run a second time.
@@ -338,6 +360,14 @@ class _SearcherState:
         self._filters: OrderedDict[str, frozenset] = OrderedDict()
         self._columns: dict[str, list] = {}
         self._lock = threading.Lock()
+        self._postings = None
+
+    @property
+    def postings(self) -> Postings:
+        """The posting lists' reader for this searcher (postings.py)."""
+        if self._postings is None:
+            self._postings = Postings(self.searcher)
+        return self._postings
 
     def docset(self, filter_query) -> frozenset:
         """Return the document numbers a filter query allows, computed once per searcher."""
