@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from .pinyin import sort_key as pinyin_sort_key
+
 
 class UnicodeJSONEncoder(DjangoJSONEncoder):
     """Store Chinese as itself, not as \\uXXXX escapes, so lookups like aliases__contains work."""
@@ -231,7 +233,11 @@ class Entry(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["volume", "position"], name="unique_entry_position"),
         ]
-        indexes = [models.Index(fields=["kind", "date"])]
+        indexes = [
+            models.Index(fields=["kind", "date"]),
+            # The search page's list of speakers (SELECT DISTINCT speaker of the speeches).
+            models.Index(fields=["kind", "speaker"], name="entry_kind_speaker"),
+        ]
 
     def __str__(self):
         return self.title
@@ -252,6 +258,14 @@ class Entry(models.Model):
         return [p for p in self.text.split("\n") if p]
 
 
+def _keep_sort_key(obj, save_kwargs) -> None:
+    """Set a person's or organisation's ``sort_key`` from its name before it is saved."""
+    obj.sort_key = pinyin_sort_key(obj.name)
+    fields = save_kwargs.get("update_fields")
+    if fields is not None and "name" in fields and "sort_key" not in fields:
+        save_kwargs["update_fields"] = [*fields, "sort_key"]
+
+
 class Person(models.Model):
     """One real person. Variant spellings (李朝锋/李朝峰) are aliases, merged by editors."""
 
@@ -268,16 +282,28 @@ class Person(models.Model):
     # the evidence a load uses to tell two people of one name apart (gazetteer/identity.py).
     context = models.JSONField("任职机构依据", default=list, blank=True, editable=False, encoder=UnicodeJSONEncoder)
 
+    # The pinyin order of the name (gazetteer/pinyin.py), kept by save(): /people/ pages
+    # through the index of it instead of sorting every name.
+    sort_key = models.CharField(max_length=2000, blank=True, editable=False)
+
     history = HistoricalRecords(verbose_name="人物历史", verbose_name_plural="人物历史")
 
     class Meta:
         verbose_name = verbose_name_plural = "人物"
         ordering = ["name", "region", "pk"]
         # No unique (name, region): two people of one region may share a name (张磊).
-        indexes = [models.Index(fields=["region", "loaded_name"])]
+        indexes = [
+            models.Index(fields=["region", "loaded_name"]),
+            models.Index(fields=["name", "region", "id"], name="person_name"),
+            models.Index(fields=["sort_key", "id"], name="person_sort_key"),
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        _keep_sort_key(self, kwargs)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("person", args=[self.pk])
@@ -289,15 +315,22 @@ class Organisation(models.Model):
     aliases = models.JSONField("别名", default=list, blank=True, encoder=UnicodeJSONEncoder)
     loaded_name = models.CharField("载入时名称", max_length=100, blank=True, editable=False)
 
+    sort_key = models.CharField(max_length=2000, blank=True, editable=False)  # as Person.sort_key
+
     history = HistoricalRecords(verbose_name="机构历史", verbose_name_plural="机构历史")
 
     class Meta:
         verbose_name = verbose_name_plural = "机构"
         ordering = ["name", "region"]
         constraints = [models.UniqueConstraint(fields=["name", "region"], name="unique_organisation_name")]
+        indexes = [models.Index(fields=["sort_key", "id"], name="organisation_sort_key")]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        _keep_sort_key(self, kwargs)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("organisation", args=[self.pk])

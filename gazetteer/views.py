@@ -7,9 +7,7 @@ of range is a 404, like an unknown id.
 
 from __future__ import annotations
 
-import bisect
 import datetime
-import functools
 import re
 from collections import OrderedDict
 from urllib.parse import urlencode
@@ -17,19 +15,20 @@ from urllib.parse import urlencode
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
+from django.db.models.functions import Substr
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
-from pypinyin import Style, lazy_pinyin
 
 from . import citations, tombstones
 from .api import toc_tree
 from .citations import DOCUMENT_TYPES, citation, entry_authors  # noqa: F401 — kept importable from views
 from .dates import EntryDate, entry_date_html, year_label
 from .models import Caption, Entry, Organisation, Person, Section, Volume
+from .pinyin import initial_of_sort_key, pinyin_initial, pinyin_key  # noqa: F401 — pinyin_key kept importable from views
 from .search.highlight import highlight
 from .search.query import parse_query
 from .search.service import BUDGET as SEARCH_BUDGET
@@ -73,10 +72,16 @@ def clean_param(request, name, limit):
     return _UNSTORABLE.sub("", request.GET.get(name, "")).strip()[:limit]
 
 
-def paginate(request, rows, per_page, param="page"):
-    """Return the requested page of ``rows`` with ``links`` for the template; 404 when out of range."""
+def paginate(request, rows, per_page, param="page", count=None):
+    """Return the requested page of ``rows`` with ``links`` for the template; 404 when out of range.
+
+    ``count``: the number of rows, if known (saves the paginator's COUNT query).
+    """
+    paginator = Paginator(rows, per_page)
+    if count is not None:
+        paginator.count = count
     try:
-        page = Paginator(rows, per_page).page(request.GET.get(param) or 1)
+        page = paginator.page(request.GET.get(param) or 1)
     except (EmptyPage, PageNotAnInteger) as error:
         raise Http404(f"没有这一页：{error}") from error
     page.links = page_links(request, page.number, page.paginator.num_pages, param)
@@ -105,78 +110,23 @@ def page_links(request, number, pages, param="page"):
     }
 
 
-# Surnames whose reading differs from the character's most common one (曾 is zēng, not
-# céng, as a surname); pypinyin reads characters out of context.
-SURNAME_READINGS = {
-    "曾": "zeng",
-    "单": "shan",
-    "解": "xie",
-    "仇": "qiu",
-    "区": "ou",
-    "查": "zha",
-    "朴": "piao",
-    "覃": "qin",
-    "盖": "ge",
-    "乐": "yue",
-    "缪": "miao",
-    "种": "chong",
-    "折": "she",
-    "尉": "yu",
-    "翟": "zhai",
-    "召": "shao",
-    "秘": "bi",
-    "长": "chang",
-    "重": "chong",
-    "员": "yun",
-    "藏": "zang",
-}
+def letter_starts(rows):
+    """Return ([(letter, index of its first row)], number of rows) of ``rows`` in
+    ``sort_key`` order, from one count per initial byte of the stored key."""
+    counts = (
+        rows.annotate(initial=Substr("sort_key", 1, 2)).order_by("initial").values_list("initial").annotate(n=Count("id"))
+    )
+    starts, offset = [], 0
+    for initial, n in counts:
+        letter = initial_of_sort_key(initial)
+        if letter not in (seen for seen, _ in starts):
+            starts.append((letter, offset))
+        offset += n
+    return starts, offset
 
 
-@functools.lru_cache(maxsize=200_000)
-def pinyin_key(name):
-    """Return the sort key of a Chinese name: its pinyin, then its tones, then the characters.
-
-    One string, so that comparing keys is a plain string comparison: the syllables
-    joined by spaces (which sort before letters: "li ming" before "lin"), the tones,
-    the name, separated by U+0001.
-    """
-    plain = [s.lower() for s in lazy_pinyin(name)]
-    tones = lazy_pinyin(name, style=Style.TONE3, neutral_tone_with_five=True)
-    if plain and name[:1] in SURNAME_READINGS:
-        plain[0] = SURNAME_READINGS[name[0]]
-    return f"{' '.join(plain)}\x01{' '.join(tones)}\x01{name}"
-
-
-def pinyin_initial(name):
-    letter = pinyin_key(name)[:1].upper()
-    return letter if "A" <= letter <= "Z" else "#"
-
-
-def sorted_by_pinyin(rows):
-    """Return (id, name) rows sorted by pinyin, and their sort keys in the same order.
-
-    The names are sorted in Python (the pinyin of a name is cached per process) because
-    the database cannot collate by pinyin; a stored sort key would spare the scan.
-    """
-    decorated = sorted((pinyin_key(name), pk, name) for pk, name in rows)
-    return [(pk, name) for _, pk, name in decorated], [key for key, _, _ in decorated]
-
-
-def letter_index(request, keys, per_page):
-    """Return [(letter, url)] pointing at the page and anchor where each initial starts.
-
-    ``keys`` are sorted, so each initial's first row is found by bisection.
-    """
-    starts = []
-    if keys and not "a" <= keys[0][:1] <= "z":
-        starts.append(("#", 0))
-    for letter in "abcdefghijklmnopqrstuvwxyz":
-        i = bisect.bisect_left(keys, letter)
-        if i < len(keys) and keys[i].startswith(letter):
-            starts.append((letter.upper(), i))
-    after = bisect.bisect_left(keys, "{")  # the first key past "z"
-    if after < len(keys) and not any(letter == "#" for letter, _ in starts):
-        starts.append(("#", after))
+def letter_index(request, starts, per_page):
+    """Return [(letter, url)] pointing at the page and anchor where each initial starts."""
     out = []
     for letter, i in starts:
         page = i // per_page + 1
@@ -800,8 +750,9 @@ def _name_index(request, model, template):
     if q:
         # Aliases are a JSON list; a substring test on its text finds a name in it.
         rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q) | Q(region__contains=q))
-    ordered, keys = sorted_by_pinyin(rows.values_list("id", "name"))
-    page = paginate(request, ordered, INDEX_PER_PAGE)
+    # The stored pinyin key orders the rows in the database: a page reads its own rows.
+    starts, total = letter_starts(rows)
+    page = paginate(request, rows.order_by("sort_key", "id").values_list("id", "name"), INDEX_PER_PAGE, count=total)
     found = model.objects.annotate(
         appointment_count=Count("appointments", distinct=True),
         mention_count=Count("mentioned_in", distinct=True),
@@ -813,7 +764,7 @@ def _name_index(request, model, template):
             "q": q,
             "page": page,
             "groups": group_by_initial(found[pk] for pk, _ in page.object_list if pk in found),
-            "letters": letter_index(request, keys, INDEX_PER_PAGE),
+            "letters": letter_index(request, starts, INDEX_PER_PAGE),
         },
     )
 

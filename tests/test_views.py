@@ -11,7 +11,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from gazetteer import citations, store, views
+from gazetteer import citations, pinyin, store, views
 from gazetteer.models import Appointment, Caption, Entry, Organisation, Person, Section, Volume
 from loaders import parse_sources
 from tests.loaders.sources import cut
@@ -788,3 +788,15 @@ def test_the_homes_latest_days_are_only_items_dated_to_the_day(client, imprecise
     days = re.findall(r'<h3><time datetime="([\d-]+)">', html)
     assert days[0] == "2021-01-05" and "2021-01-01" not in days
     assert "县城新区开工" in html and "一月份开展安全生产大检查" not in html
+
+
+def test_a_renamed_person_moves_to_its_place_in_the_people_index(client):
+    # The index pages through the stored pinyin key, which save() keeps with the name.
+    person = Person.objects.get(name="李朝锋")
+    person.name = "阿朝锋"
+    person.save(update_fields=["name"])
+    first = re.findall(r'<li><a href="/people/(\d+)/">', client.get("/people/").content.decode())
+    assert first[0] == str(person.pk)
+    assert Person.objects.get(pk=person.pk).sort_key == pinyin.sort_key("阿朝锋")
+    z = client.get("/people/", {"q": "阿朝"})
+    assert re.findall(r'<h2 id="letter-([A-Z#])">', z.content.decode()) == ["A"]
