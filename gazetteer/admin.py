@@ -207,7 +207,7 @@ class VolumeAdmin(VolumeLoadingMixin, HistoryAdmin):
     readonly_fields = ["source_hash", "loaded_at"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(entry_count=Count("entries"))
+        return super().get_queryset(request).select_related("report").annotate(entry_count=Count("entries"))
 
     @admin.display(description="条目数", ordering="entry_count")
     def entry_count(self, volume):

@@ -30,6 +30,7 @@ from .models import (
     Byline,
     Caption,
     Entry,
+    LoadReport,
     Organisation,
     Person,
     Section,
@@ -229,8 +230,7 @@ def _replace(doc, meta, files, volume, status, digest, ghosts=None):
     result.counts["people"] = people.created
     result.warnings = list(doc.warnings)
     result.detected = doc.detected
-    volume.load_report = load_report(result, doc.kind)
-    volume.save(update_fields=["load_report"])
+    LoadReport.objects.update_or_create(volume=volume, defaults={"data": load_report(result, doc.kind)})
     return result
 
 

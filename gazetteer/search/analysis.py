@@ -54,7 +54,8 @@ _INNER_PARTS = re.compile(r"[^._%+#&]+")
 _EDGE_PUNCT = "._%+#&-"
 _HYPHENATED = re.compile(r"[^-]+")
 _HSPACE = re.compile("[ \t\u3000\u00a0]+")
-_SPACE = re.compile(r"\s+")
+# A whole run of white space with a CJK character before or after it.
+_SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}])\s+|\s+(?=[{CJK}])")
 
 # The longest dictionary word emitted as a sub-word of a longer token.
 _MAX_SUBWORD = 4
@@ -164,21 +165,16 @@ def space_runs(text: str, *, singles_only: bool = False) -> list[tuple[int, int]
     With ``singles_only``, only horizontal space between two CJK characters that stand
     alone, as in the lists' "主 任" and "王 焱".
     """
+    if not singles_only:
+        # One regular expression, no Python per space (snippets of long entries).
+        return [m.span() for m in _SPACE_NEXT_TO_CJK.finditer(text)]
     spans = []
     n = len(text)
-    for m in (_HSPACE if singles_only else _SPACE).finditer(text):
+    for m in _HSPACE.finditer(text):
         s, e = m.span()
         before = s > 0 and is_cjk(text[s - 1])
         after = e < n and is_cjk(text[e])
-        if singles_only:
-            if (
-                before
-                and after
-                and (s < 2 or not is_cjk(text[s - 2]))
-                and (e + 1 >= n or not is_cjk(text[e + 1]))
-            ):
-                spans.append((s, e))
-        elif before or after:
+        if before and after and (s < 2 or not is_cjk(text[s - 2])) and (e + 1 >= n or not is_cjk(text[e + 1])):
             spans.append((s, e))
     return spans
 

@@ -237,13 +237,11 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 complete = False
         if report is not None:
             report["complete"] = complete
-        counts = {name: Counter() for name in facets}
+        counts = {}
         for name in facets:
-            column, counter = state.column(name), counts[name]
-            for docnum in matched:
-                value = column[docnum]
-                if value not in (None, ""):
-                    counter[value] += 1
+            counter = counts[name] = Counter(map(state.column(name).__getitem__, matched))
+            counter.pop(None, None)
+            counter.pop("", None)
         if not matched:
             return [], 0, counts
         if sortedby:
@@ -259,11 +257,14 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         try:
             scores = state.postings.scores(rank, matched, deadline) if rank is not None else None
             if scores is not None:
-                # Whoosh's order: by score, then by document number.
-                key = lambda d: (-scores.get(d, 0.0), d)  # noqa: E731
-                order = heapq.nsmallest(page * pagelen, matched, key=key)[start:]
+                # Whoosh's order: by score, then by document number; the matches the
+                # ranking query does not find (no score) after those it does.
+                best = heapq.nsmallest(page * pagelen, [(-s, d) for d, s in scores.items() if d in matched])
+                order = [d for _, d in best]
+                if len(order) < page * pagelen:
+                    order += sorted(matched.difference(scores))[: page * pagelen - len(order)]
                 stored = state.searcher.stored_fields
-                return [dict(stored(d), score=scores.get(d, 0.0)) for d in order], len(matched), counts
+                return [dict(stored(d), score=scores.get(d, 0.0)) for d in order[start:]], len(matched), counts
             results = self._ranked(state.searcher, query, page * pagelen, matched, deadline, rank)
         except TimeLimit:
             results = None

@@ -81,15 +81,17 @@ def _best_window(matches: list[tuple[int, int, str]], length: int) -> tuple[int,
     return best
 
 
-def snippet(text: str, terms: Iterable[str] | ParsedQuery | str, *, length: int = 120) -> str:
+def snippet(text: str, terms: Iterable[str] | ParsedQuery | str, *, length: int = 120, matched_only: bool = False) -> str:
     """Return about ``length`` characters of ``text`` around its best matches, as safe HTML.
 
     The window with the most distinct terms (then the most matches) is chosen and the
     matches in it marked; "…" shows where text was left out. Without a match, the start
-    of the text is returned.
+    of the text is returned, or "" with ``matched_only``.
     """
     text = text.strip()
     matches = find_matches(text, terms)
+    if matched_only and not matches:
+        return ""
     if len(text) <= length:
         return _marked(text, matches, 0, len(text))
     if not matches:

@@ -33,11 +33,12 @@ from pickle import loads
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.collectors import TimeLimit
-from whoosh.scoring import BM25F, bm25
+from whoosh.formats import Positions
+from whoosh.scoring import BM25F
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
-from .grams import char_field
+from .grams import GramPositions, char_field
 
 # Document numbers checked between two looks at the clock.
 _CLOCK_EVERY = 256
@@ -135,14 +136,15 @@ class Postings:
         positions = {off: self.values(fieldname, grams[off], candidates) for off in offsets}
         _check(deadline)
         first, rest = positions[0], [(off, positions[off]) for off in offsets[1:]]
+        decode = _decoder(self.searcher.schema[fieldname].format)
         out = set()
         for k, d in enumerate(candidates):
             if k % _CLOCK_EVERY == 0:
                 _check(deadline)
             # Shifted to where the string would start: a start every set shares.
-            starts = set(_positions(first[d]))
+            starts = set(decode(first[d]))
             for off, values in rest:
-                starts.intersection_update([p - off for p in _positions(values[d])])
+                starts.intersection_update([p - off for p in decode(values[d])])
                 if not starts:
                     break
             else:
@@ -224,15 +226,19 @@ class Postings:
         K1 = weighting.K1
         idf = searcher.idf(fieldname, text)
         avgfl = searcher.avg_field_length(fieldname) or 1
+        # whoosh.scoring.bm25, written out with its constants hoisted (same operations
+        # in the same order, so the same floats).
+        k1_plus_1, one_minus_b = K1 + 1, 1 - B
         for leaf, (_, offset) in enumerate(self.leaves):
-            lengths = self._field_lengths(leaf, fieldname)
+            lengths = self._field_lengths(leaf, fieldname) or _Ones()
             deleted = self._deleted[leaf]
+            get = out.get
             for ids, weights, _ in self._blocks(leaf, fieldname, text, values=True):
-                for i, d in enumerate(ids):
+                for d, tf in zip(ids, weights, strict=True):
                     top = d + offset
                     if top in wanted and d not in deleted:
-                        fl = lengths[d] if lengths is not None else 1
-                        out[top] = out.get(top, 0.0) + bm25(idf, weights[i], fl, avgfl, B, K1) * boost
+                        score = idf * ((tf * k1_plus_1) / (tf + K1 * (one_minus_b + B * lengths[d] / avgfl)))
+                        out[top] = get(top, 0.0) + score * boost
 
     def warm(self, fieldnames: Iterable[str]) -> None:
         """Read the field lengths of the scored fields now (once per searcher), not
@@ -282,6 +288,13 @@ class Postings:
                     out[d + offset] = out.get(d + offset, 0.0) + m.score() * boost
 
 
+class _Ones:
+    """Field lengths of a field that stores none: 1 for every document, as Whoosh reads."""
+
+    def __getitem__(self, docnum):
+        return 1
+
+
 def _consecutive(phrase: wq.Phrase) -> bool:
     return phrase.slop == 1 and (phrase.char_ranges is None) and all(len(w) == 2 for w in phrase.words)
 
@@ -291,9 +304,19 @@ def _deleted_docs(reader) -> Iterable[int]:
     return perdoc.deleted_docs() if perdoc is not None else ()
 
 
-def _positions(value: bytes) -> Iterable[int]:
+def _decoder(fmt):
+    """Return the fastest decoder of a posting's positions in format ``fmt``."""
+    if isinstance(fmt, GramPositions):  # an array: one C call
+        return fmt.decode_positions
+    if type(fmt) is Positions:
+        return _pickled_positions
+    return fmt.decode_positions
+
+
+def _pickled_positions(value: bytes) -> Iterable[int]:
     """Decode a posting's positions as ``whoosh.formats.Positions.decode_positions`` does
-    (a count, then the pickled gaps), without its loop in Python."""
+    (a count, then the pickled gaps), without its loop in Python (indexes built before
+    ``grams.GramPositions``)."""
     if not value.endswith(b"."):
         value += b"."
     return accumulate(loads(value[_INT_SIZE:]))

@@ -18,7 +18,7 @@ from ..models import Entry, Volume
 from ..search_indexes import searchable_parts
 from . import dictionary, suggest
 from .backend import Overtime
-from .highlight import find_matches, snippet
+from .highlight import snippet
 from .indexing import backend, label
 from .query import MAX_QUERY_LENGTH, MAX_WORDS, parse_query
 
@@ -213,12 +213,14 @@ def search(data: dict, *, request=None, budget: float = BUDGET, suggestions: boo
     result.seconds = time.monotonic() - start
     if suggestions:
         # The person page of a name searched for comes before its entries.
-        result.names = suggest.pages_named(pinyin or [result.query])
+        names = pinyin or [result.query]
+        aliases = suggest.aliased(names)
+        result.names = suggest.pages_named(names, aliases)
         if request is not None:
             for name in result.names:
                 name["url"] = request.build_absolute_uri(name["url"])
         if not pinyin:
-            result.suggestions = suggest.other_names(result.query, total, count=_count)
+            result.suggestions = suggest.other_names(result.query, total, count=_count, aliases=aliases)
     return result
 
 
@@ -246,12 +248,12 @@ def _snippet(entry, terms) -> str:
     if terms:
         own = [entry.text, entry.title, entry.subtitle, entry.speaker_title, entry.speaker]
         for part in own:
-            if part and find_matches(part, terms):
-                return snippet(part, terms)
+            if part and (found := snippet(part, terms, matched_only=True)):
+                return found
         # Rarely needed: only then are the entry's bylines and captions read.
         for part in searchable_parts(entry):
-            if part not in own and find_matches(part, terms):
-                return snippet(part, terms)
+            if part not in own and (found := snippet(part, terms, matched_only=True)):
+                return found
     return snippet(entry.text or entry.title, ())
 
 

@@ -19,6 +19,8 @@ import threading
 import unicodedata
 from collections import defaultdict
 
+from django.db.models import Q
+
 from ..models import Organisation, Person
 from . import analysis, dictionary
 
@@ -129,36 +131,62 @@ def pinyin_names(text: str) -> list[str]:
     return sorted(names, key=lambda n: (len(n), n))[:MAX_NAMES]
 
 
-def pages_named(names: list[str]) -> list[dict]:
-    """Return the person and organisation pages of ``names`` (by name or alias), people first."""
-    names = [analysis.fold(n.strip()) for n in names if n and _CJK_NAME.match(n.strip())]
+def _cjk_names(names) -> list[str]:
+    return [analysis.fold(n.strip()) for n in names if n and _CJK_NAME.match(n.strip())]
+
+
+def aliased(names: list[str]) -> dict:
+    """Return {model: [rows]} of the people and organisations with one of ``names`` as an
+    alias: one scan of each table (no index can find a word inside the alias lists),
+    shared by ``pages_named`` and ``other_names``. Unordered: sorted by the callers."""
+    names = _cjk_names(names)
+    out = {}
+    for model in (Person, Organisation):
+        if not names:
+            out[model] = []
+            continue
+        like = Q()
+        for name in names:
+            like |= Q(aliases__icontains=name)  # the LIKE narrows, the list check decides
+        out[model] = [obj for obj in model.objects.filter(like).order_by() if set(obj.aliases) & set(names)]
+    return out
+
+
+def pages_named(names: list[str], aliases: dict | None = None) -> list[dict]:
+    """Return the person and organisation pages of ``names`` (by name or alias), people first.
+
+    ``aliases``: what ``aliased(names)`` returns, if already read.
+    """
+    names = _cjk_names(names)
+    aliases = aliased(names) if aliases is None else aliases
     out = []
     for model, kind in ((Person, "person"), (Organisation, "organisation")):
-        rows = model.objects.filter(name__in=names)
-        for name in names:  # an alias: the LIKE narrows, the list check decides
-            rows = rows | model.objects.filter(aliases__icontains=name)
-        for obj in rows.order_by("name", "pk")[:MAX_NAMES]:
-            if obj.name in names or set(obj.aliases) & set(names):
-                out.append({"kind": kind, "id": obj.pk, "name": obj.name, "url": obj.get_absolute_url()})
+        # By name through its index, without ORDER BY (ordered by name, the database
+        # walked the whole name index: 27 ms at 30×); sorted here.
+        rows = {obj.pk: obj for obj in model.objects.filter(name__in=names).order_by()[:MAX_NAMES]}
+        rows.update((obj.pk, obj) for obj in aliases.get(model, ()))
+        for obj in sorted(rows.values(), key=lambda o: (o.name, o.pk))[:MAX_NAMES]:
+            out.append({"kind": kind, "id": obj.pk, "name": obj.name, "url": obj.get_absolute_url()})
     return out[:MAX_NAMES]
 
 
-def other_names(query: str, total: int, *, count) -> list[dict]:
+def other_names(query: str, total: int, *, count, aliases: dict | None = None) -> list[dict]:
     """Return the names the archive uses for ``query``, if it is an alias or a variant.
 
     ``count(name)`` returns how many entries a name finds; names that find none are left
-    out. Each suggestion is {"query", "name", "reason" ("alias" | "variant"), "count",
+    out. ``aliases``: what ``aliased([query])`` returns, if already read. Each suggestion is {"query", "name", "reason" ("alias" | "variant"), "count",
     "label"}.
     """
     query = (query or "").strip()
     if not _CJK_NAME.match(query):
         return []
     query = analysis.fold(query)
+    aliases = aliased([query]) if aliases is None else aliases
     found: dict[str, str] = {}
     for model in (Person, Organisation):
-        for name, aliases in model.objects.filter(aliases__icontains=query).values_list("name", "aliases"):
-            if query in aliases and name != query:
-                found.setdefault(name, "alias")
+        for obj in sorted(aliases.get(model, ()), key=lambda o: (o.name, o.region, o.pk)):
+            if query in obj.aliases and obj.name != query:
+                found.setdefault(obj.name, "alias")
     masked, canonical = _table("names")
     if not found and query not in canonical and len(query) >= 3:
         for i in range(len(query)):

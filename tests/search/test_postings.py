@@ -95,6 +95,29 @@ def scan(searcher, query):
     return set.intersection(*parts) if isinstance(query, wq.And) else set.union(*parts)
 
 
+def test_an_index_built_before_the_array_positions_is_read_as_well():
+    # Indexes written before grams.GramPositions keep Whoosh's pickled positions.
+    from whoosh.formats import Positions
+
+    old = schema()
+    old["grams"].format = Positions()
+    ix = RamStorage().create_index(old)
+    rnd = random.Random(5)
+    w = ArchiveWriter(ix)
+    texts = {}
+    for i in range(150):
+        doc = document(rnd, str(i))
+        texts[str(i)] = doc["grams"]
+        w.add_document(**doc)
+    w.commit()
+    with ix.searcher() as s:
+        assert type(s.schema["grams"].format) is Positions
+        s.texts = texts
+        postings = Postings(s)
+        for string in substrings(s, 100, 6):
+            assert postings.string_docs("grams", string) == whoosh_docs(s, gram_query("grams", string)), string
+
+
 def test_and_or_andnot_of_strings_match_as_a_scan_does(searcher):
     postings = Postings(searcher)
     rnd = random.Random(2)
