@@ -483,12 +483,26 @@ FACET_LABELS = {"volume": "卷册", "kind": "类型", "year": "年份", "categor
 SORT_LABELS = [("relevance", "相关度"), ("-date", "日期（新→旧）"), ("date", "日期（旧→新）")]
 
 
+def _facet_urls(request, name):
+    """Return value -> ``url_with(request, page=None, name=value)`` for a parameter the
+    request does not have: the rest of the query string is encoded once, not once per
+    value (a facet of a large archive lists hundreds of volumes and categories)."""
+    if name in request.GET:
+        return lambda value: url_with(request, page=None, **{name: value})
+    rest = request.GET.copy()
+    rest.pop("page", None)
+    prefix = request.path + "?" + (rest.urlencode() + "&" if rest else "")
+    key = name.encode()
+    return lambda value: prefix + urlencode({key: str(value).encode()})
+
+
 def _facets(request, result, volume_titles):
     kind_labels = dict(Entry.Kind.choices)
     facets = []
     for name in ("volume", "kind", "year", "category"):
         active = request.GET.get(name, "")
         values = []
+        facet_url = _facet_urls(request, name)
         for value, count in result.facets.get(name, {}).items():
             label = {"volume": volume_titles.get(value, value), "kind": kind_labels.get(value, value)}.get(
                 name, value
@@ -502,7 +516,7 @@ def _facets(request, result, volume_titles):
                     "label": label,
                     "count": count,
                     "active": on,
-                    "url": url_with(request, page=None, **{name: None if on else value}),
+                    "url": url_with(request, page=None, **{name: None}) if on else facet_url(value),
                 }
             )
         if name == "year":

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.template.loader import render_to_string
+from django.test import RequestFactory
 from django.utils import timezone
 
 from gazetteer import citations, pinyin, store, views
@@ -800,3 +801,13 @@ def test_a_renamed_person_moves_to_its_place_in_the_people_index(client):
     assert Person.objects.get(pk=person.pk).sort_key == pinyin.sort_key("阿朝锋")
     z = client.get("/people/", {"q": "阿朝"})
     assert re.findall(r'<h2 id="letter-([A-Z#])">', z.content.decode()) == ["A"]
+
+
+@pytest.mark.parametrize("query", ["q=许昌", "q=许昌&page=3", "q=a%20b&sort=date&year=2020", "", "q=区&category=大事记&page=2"])
+def test_facet_links_are_the_urls_url_with_builds(query):
+    # The search page encodes the rest of the query string once per facet, not per value.
+    request = RequestFactory().get("/search/?" + query)
+    for name in ("volume", "kind", "year", "category"):
+        urls = views._facet_urls(request, name)
+        for value in ["weidu-yearbook-2021", "大事 记&=?", 2020]:
+            assert urls(value) == views.url_with(request, page=None, **{name: value})

@@ -79,20 +79,28 @@ def GramAnalyzer() -> CompositeAnalyzer:
 
 class GramPositions(Positions):
     """Whoosh's Positions format with the positions stored as an array of unsigned 32-bit
-    little-endian integers instead of pickled gaps: decoding them is one C call, where
-    unpickling was most of the time of matching a string at 30× the corpus (one decode
-    per candidate entry per bigram). Whoosh's own matchers read it through
-    ``decode_positions`` like any format."""
+    little-endian integers after a marker byte, instead of pickled gaps: decoding them
+    is one C call, where unpickling was most of the time of matching a string at 30×
+    the corpus (one decode per candidate entry per bigram).
+
+    Values of indexes written before (a pickle, which always starts with b"\x80") are
+    still read: the index directory's schema is not what the archive opens it with.
+    Whoosh's own matchers read both through ``decode_positions`` like any format.
+    """
+
+    MARK = b"A"
 
     def encode(self, poslist):
         positions = array("I", poslist)
         if _BIG_ENDIAN:
             positions.byteswap()
-        return pack_uint(len(positions)) + positions.tobytes()
+        return pack_uint(len(positions)) + self.MARK + positions.tobytes()
 
     def decode_positions(self, valuestring):
+        if valuestring[_INT_SIZE : _INT_SIZE + 1] != self.MARK:
+            return super().decode_positions(valuestring)
         positions = array("I")
-        positions.frombytes(valuestring[_INT_SIZE:])
+        positions.frombytes(valuestring[_INT_SIZE + 1 :])
         if _BIG_ENDIAN:
             positions.byteswap()
         return positions

@@ -26,6 +26,7 @@ This reads Whoosh 3 codec internals (the pinned whoosh 2.7.4, a finished project
 from __future__ import annotations
 
 import time
+from array import array
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from pickle import loads
@@ -38,7 +39,7 @@ from whoosh.scoring import BM25F
 from whoosh.system import _INT_SIZE
 from whoosh.util.numeric import byte_to_length
 
-from .grams import GramPositions, char_field
+from .grams import _BIG_ENDIAN, GramPositions, char_field
 
 # Document numbers checked between two looks at the clock.
 _CLOCK_EVERY = 256
@@ -306,17 +307,21 @@ def _deleted_docs(reader) -> Iterable[int]:
 
 def _decoder(fmt):
     """Return the fastest decoder of a posting's positions in format ``fmt``."""
-    if isinstance(fmt, GramPositions):  # an array: one C call
-        return fmt.decode_positions
-    if type(fmt) is Positions:
-        return _pickled_positions
+    if isinstance(fmt, GramPositions) or type(fmt) is Positions:
+        return _gram_positions
     return fmt.decode_positions
 
 
-def _pickled_positions(value: bytes) -> Iterable[int]:
-    """Decode a posting's positions as ``whoosh.formats.Positions.decode_positions`` does
-    (a count, then the pickled gaps), without its loop in Python (indexes built before
-    ``grams.GramPositions``)."""
+def _gram_positions(value: bytes) -> Iterable[int]:
+    """Decode a posting's positions, as ``grams.GramPositions`` writes them (an array),
+    or as ``whoosh.formats.Positions`` did (the pickled gaps, in indexes written before)
+    without its loop in Python."""
+    if value[_INT_SIZE : _INT_SIZE + 1] == GramPositions.MARK:
+        positions = array("I")
+        positions.frombytes(value[_INT_SIZE + 1 :])
+        if _BIG_ENDIAN:
+            positions.byteswap()
+        return positions
     if not value.endswith(b"."):
         value += b"."
     return accumulate(loads(value[_INT_SIZE:]))
