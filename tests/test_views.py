@@ -811,3 +811,17 @@ def test_facet_links_are_the_urls_url_with_builds(query):
         urls = views._facet_urls(request, name)
         for value in ["weidu-yearbook-2021", "大事 记&=?", 2020]:
             assert urls(value) == views.url_with(request, page=None, **{name: value})
+
+
+def test_letter_index_counts_by_key_range_as_grouping_does(client):
+    # /people/ counts each letter over a range of the sort key's index; a filtered list
+    # groups the keys it has. Both give the same starts, "#" names before A and after Z.
+    Person.objects.create(name="1号")
+    Person.objects.create(name="𠀀")
+    for model in (Person, Organisation):
+        rows = model.objects.all()
+        by_range = views.letter_starts(rows, model)
+        assert by_range == views.letter_starts(rows)
+        assert by_range[1] == rows.count()
+    starts, _ = views.letter_starts(Person.objects.all(), Person)
+    assert starts[0] == ("#", 0) and [letter for letter, _ in starts].count("#") == 1
