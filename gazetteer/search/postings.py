@@ -100,6 +100,9 @@ class Postings:
         for leaf, (_, offset) in enumerate(self.leaves):
             deleted = self._deleted[leaf]
             for ids, _, vals in self._blocks(leaf, fieldname, text, values=True):
+                if wanted is None and not deleted and not offset:
+                    out.update(zip(ids, vals, strict=True))
+                    continue
                 for d, v in zip(ids, vals, strict=True):
                     d += offset
                     if (wanted is None or d in wanted) and d - offset not in deleted:
@@ -125,17 +128,18 @@ class Postings:
         offsets = sorted(set(range(0, n - 1, 2)) | {n - 2})
         grams = {off: string[off : off + 2] for off in offsets}
         order = sorted(offsets, key=lambda off: self.doc_frequency(fieldname, grams[off]))
+        # Each bigram's postings are read once (a block is unpickled whole, positions and
+        # all): the documents that have every one are the candidates.
+        positions: dict[int, dict[int, bytes]] = {}
         candidates: set[int] | None = None
         for off in order:
-            found = self.docs(fieldname, grams[off])
-            candidates = found if candidates is None else candidates & found
+            positions[off] = self.values(fieldname, grams[off], candidates)
+            candidates = set(positions[off]) if candidates is None else candidates.intersection(positions[off])
             _check(deadline)
             if not candidates:
                 return set()
-        # Positions of the candidates only: a start p of the first bigram where every
-        # other one is at p + its offset.
-        positions = {off: self.values(fieldname, grams[off], candidates) for off in offsets}
-        _check(deadline)
+        # Compare the positions of the candidates only: a start p of the first bigram
+        # where every other one is at p + its offset.
         first, rest = positions[0], [(off, positions[off]) for off in offsets[1:]]
         decode = _decoder(self.searcher.schema[fieldname].format)
         out = set()
