@@ -19,8 +19,12 @@ posting lists read whole (Whoosh 3's blocks are unpickled in C):
 Both answer ``None`` for a query they do not know, and the caller falls back to
 Whoosh. ``tests/search/test_postings.py`` compares both with Whoosh's answers.
 
+Positions are decoded as ``grams.GramPositions`` writes them (arrays, one C call), or
+from the pickled gaps of indexes written before it.
+
 This reads Whoosh 3 codec internals (the pinned whoosh 2.7.4, a finished project):
-``_blocks`` is the one place that does, and the tests fail if it changes.
+``_blocks`` (a term's posting blocks), ``_field_lengths`` (the length column) and
+``_deleted_docs`` are the places that do, and the tests fail if they change.
 """
 
 from __future__ import annotations
