@@ -34,7 +34,7 @@ from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import AndMaybe, Every, Query
 from whoosh.searching import ResultsPage
 
-from . import dictionary
+from . import dictionary, mapped  # noqa: F401 (mapped: opens the index without copying it)
 from .analysis import ChineseAnalyzer
 from .grams import CHARS, GRAMS, char_field
 from .postings import Postings

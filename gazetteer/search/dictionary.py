@@ -68,8 +68,7 @@ def regenerate() -> WordChange:
     """
     from ..models import Organisation, Person, Section, Volume
 
-    people = [n for name, aliases in Person.objects.values_list("name", "aliases") for n in [name, *aliases]]
-    orgs = [n for name, aliases in Organisation.objects.values_list("name", "aliases") for n in [name, *aliases]]
+    people, orgs = _names(Person), _names(Organisation)
     sections = Section.objects.values_list("title", flat=True)
     regions = Volume.objects.values_list("region", flat=True).distinct()
     words = archive_words(people, orgs, sections, regions=regions, places=_place_names())
@@ -82,6 +81,15 @@ def regenerate() -> WordChange:
     analysis.write_user_dict(path(), [*old.values(), *added])
     refresh()
     return WordChange(added)
+
+
+def _names(model) -> list[str]:
+    """Every name and alias of ``model``: the aliases read (and decoded from JSON) only
+    where there are some — most records have none."""
+    names = list(model.objects.values_list("name", flat=True))
+    for aliases in model.objects.exclude(aliases=[]).values_list("aliases", flat=True):
+        names += aliases
+    return names
 
 
 def _place_names() -> set[str]:

@@ -35,6 +35,8 @@ from whoosh.searching import Searcher
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
+from . import mapped  # noqa: F401 (opens the index without copying it)
+
 # Postings kept in memory before a run is written: about 100 bytes each in CPython
 # (the posting's tuple and its bytes), so the default is ~250 MB at most.
 POSTINGS_PER_RUN = 2_500_000
