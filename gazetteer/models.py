@@ -324,6 +324,9 @@ class Person(models.Model):
             models.Index(fields=["region", "loaded_name"]),
             models.Index(fields=["name", "region", "id"], name="person_name"),
             models.Index(fields=["sort_key", "id"], name="person_sort_key"),
+            # The few people with aliases, for the search page's alias lookup (a scan
+            # of every person otherwise).
+            models.Index(fields=["id"], name="person_aliased", condition=~models.Q(aliases=[])),
         ]
 
     def __str__(self):
@@ -351,7 +354,10 @@ class Organisation(models.Model):
         verbose_name = verbose_name_plural = "机构"
         ordering = ["name", "region"]
         constraints = [models.UniqueConstraint(fields=["name", "region"], name="unique_organisation_name")]
-        indexes = [models.Index(fields=["sort_key", "id"], name="organisation_sort_key")]
+        indexes = [
+            models.Index(fields=["sort_key", "id"], name="organisation_sort_key"),
+            models.Index(fields=["id"], name="organisation_aliased", condition=~models.Q(aliases=[])),
+        ]
 
     def __str__(self):
         return self.name

@@ -137,8 +137,9 @@ def _cjk_names(names) -> list[str]:
 
 def aliased(names: list[str]) -> dict:
     """Return {model: [rows]} of the people and organisations with one of ``names`` as an
-    alias: one scan of each table (no index can find a word inside the alias lists),
-    shared by ``pages_named`` and ``other_names``. Unordered: sorted by the callers."""
+    alias: a scan of the rows that have aliases (a partial index holds them; no index
+    can find a word inside the alias lists), shared by ``pages_named`` and
+    ``other_names``. Unordered: sorted by the callers."""
     names = _cjk_names(names)
     out = {}
     for model in (Person, Organisation):
@@ -148,7 +149,9 @@ def aliased(names: list[str]) -> dict:
         like = Q()
         for name in names:
             like |= Q(aliases__icontains=name)  # the LIKE narrows, the list check decides
-        out[model] = [obj for obj in model.objects.filter(like).order_by() if set(obj.aliases) & set(names)]
+        # Only the rows with aliases: a partial index holds them (person_aliased).
+        rows = model.objects.exclude(aliases=[]).filter(like).order_by()
+        out[model] = [obj for obj in rows if set(obj.aliases) & set(names)]
     return out
 
 

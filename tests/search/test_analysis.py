@@ -12,6 +12,8 @@ import threading
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import RamStorage
 from whoosh.qparser import QueryParser
@@ -300,3 +302,24 @@ def test_importing_the_module_does_not_load_a_dictionary():
 def test_segment_reports_sub_words():
     got = [(s.text, s.pos, s.sub) for s in segment("魏都区")]
     assert got == [("魏都区", 0, False), ("魏都", 0, True), ("都区", 0, True)]
+
+
+def _space_runs_by_hand(text):
+    """Every maximal run of white space with a CJK character right before or after it."""
+    spans, i = [], 0
+    while i < len(text):
+        if not text[i].isspace():
+            i += 1
+            continue
+        j = i
+        while j < len(text) and text[j].isspace():
+            j += 1
+        if (i and analysis.is_cjk(text[i - 1])) or (j < len(text) and analysis.is_cjk(text[j])):
+            spans.append((i, j))
+        i = j
+    return spans
+
+
+@given(st.text(alphabet="许昌 \t\n\u3000\u00a0ab1，𠀀", max_size=40))
+def test_space_runs_are_the_runs_next_to_cjk(text):
+    assert analysis.space_runs(text) == _space_runs_by_hand(text)
