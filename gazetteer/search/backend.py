@@ -15,7 +15,6 @@ Nothing outside ``gazetteer/search/`` imports this module: views call
 
 from __future__ import annotations
 
-import heapq
 import os
 import re
 import shutil
@@ -24,6 +23,7 @@ import time
 from array import array
 from collections import Counter, OrderedDict
 
+import numpy as np
 from haystack.backends.whoosh_backend import WhooshEngine, WhooshSearchBackend
 from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from whoosh.collectors import FilterCollector, TimeLimit
@@ -187,9 +187,11 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if missing:
             # An index built before the n-gram field would answer every search with
             # nothing: say that search is unavailable until it is rebuilt.
-            raise IndexMissing(f"the index has no {', '.join(sorted(missing))} field: run `manage.py rebuild_index`")
+            raise IndexMissing(
+                f"the index has no {', '.join(sorted(missing))} field: run `manage.py rebuild_index`"
+            )
         for name in facets:
-            state.column(name)
+            state.codes(name)
         state.postings.warm(TEXT_FIELDS)
 
     def execute(
@@ -238,33 +240,36 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         if report is not None:
             report["complete"] = complete
         counts = {}
-        for name in facets:
-            counter = counts[name] = Counter(map(state.column(name).__getitem__, matched))
-            counter.pop(None, None)
-            counter.pop("", None)
+        if facets:
+            docs = np.fromiter(matched, dtype=np.int64, count=len(matched))
+            for name in facets:
+                counts[name] = state.facet_counts(name, docs)
         if not matched:
             return [], 0, counts
         if sortedby:
             # Sorted by a column here rather than by Whoosh, so that documents without
             # a value (undated entries) come last in both directions.
             column = state.column(sortedby)
-            dated = sorted((d for d in matched if column[d] is not None), key=lambda d: (column[d], d), reverse=reverse)
+            dated = sorted(
+                (d for d in matched if column[d] is not None), key=lambda d: (column[d], d), reverse=reverse
+            )
             order = dated + sorted(d for d in matched if column[d] is None)
             start = (page - 1) * pagelen
             hits = [dict(state.searcher.stored_fields(d), score=None) for d in order[start : start + pagelen]]
             return hits, len(matched), counts
         start = (page - 1) * pagelen
         try:
-            scores = state.postings.scores(rank, matched, deadline) if rank is not None else None
-            if scores is not None:
+            ranked = state.postings.top(rank, matched, page * pagelen, deadline) if rank is not None else None
+            if ranked is not None:
                 # Whoosh's order: by score, then by document number; the matches the
                 # ranking query does not find (no score) after those it does.
-                best = heapq.nsmallest(page * pagelen, [(-s, d) for d, s in scores.items() if d in matched])
-                order = [d for _, d in best]
-                if len(order) < page * pagelen:
-                    order += sorted(matched.difference(scores))[: page * pagelen - len(order)]
+                order, scores = ranked
                 stored = state.searcher.stored_fields
-                return [dict(stored(d), score=scores.get(d, 0.0)) for d in order[start:]], len(matched), counts
+                return (
+                    [dict(stored(d), score=scores.get(d, 0.0)) for d in order[start:]],
+                    len(matched),
+                    counts,
+                )
             results = self._ranked(state.searcher, query, page * pagelen, matched, deadline, rank)
         except TimeLimit:
             results = None
@@ -384,6 +389,30 @@ class _SearcherState:
                 self._filters.popitem(last=False)
         return docs
 
+    def facet_counts(self, fieldname, docs) -> Counter:
+        """Return {value: number of ``docs`` (an array of document numbers) with it}."""
+        codes, labels = self.codes(fieldname)
+        counts = np.bincount(codes[docs], minlength=len(labels))
+        return Counter(
+            {labels[i]: n for i, n in zip(np.flatnonzero(counts).tolist(), counts[counts > 0].tolist(), strict=True)
+             if labels[i] not in (None, "")}
+        )  # fmt: skip
+
+    def codes(self, fieldname) -> tuple[np.ndarray, list]:
+        """Return a field's column as a code per document number and the value of each code."""
+        key = ("codes", fieldname)
+        with self._lock:
+            if key in self._columns:
+                return self._columns[key]
+        labels: dict = {}
+        codes = np.fromiter(
+            (labels.setdefault(v, len(labels)) for v in self.column(fieldname)), dtype=np.int32
+        )  # fmt: skip
+        value = (codes, list(labels))
+        with self._lock:
+            self._columns[key] = value
+        return value
+
     def column(self, fieldname) -> list:
         """Return a field's value for every document number (for facet counts)."""
         with self._lock:
@@ -402,7 +431,11 @@ class _SearcherState:
             else:
                 raw.extend([missing] * reader.doc_count_all())
         values = [
-            None if v == missing or v in (None, b"") else v.decode() if isinstance(v, bytes) else field.from_column_value(v)
+            None
+            if v == missing or v in (None, b"")
+            else v.decode()
+            if isinstance(v, bytes)
+            else field.from_column_value(v)
             for v in raw
         ]
         with self._lock:

@@ -35,6 +35,7 @@ from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from pickle import loads
 
+import numpy as np
 from whoosh import query as wq
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.collectors import TimeLimit
@@ -138,13 +139,19 @@ class Postings:
         candidates: set[int] | None = None
         for off in order:
             positions[off] = self.values(fieldname, grams[off], candidates)
-            candidates = set(positions[off]) if candidates is None else candidates.intersection(positions[off])
+            candidates = (
+                set(positions[off]) if candidates is None else candidates.intersection(positions[off])
+            )
             _check(deadline)
             if not candidates:
                 return set()
         # Compare the positions of the candidates only: a start p of the first bigram
         # where every other one is at p + its offset.
         first, rest = positions[0], [(off, positions[off]) for off in offsets[1:]]
+        _check(deadline)
+        found = _aligned(first, rest, candidates)
+        if found is not None:
+            return found
         decode = _decoder(self.searcher.schema[fieldname].format)
         out = set()
         for k, d in enumerate(candidates):
@@ -195,18 +202,57 @@ class Postings:
 
     # --- scores -------------------------------------------------------------------
 
-    def scores(self, rank: wq.Query, docs: Iterable[int], deadline: float | None = None) -> dict[int, float] | None:
+    def scores(
+        self, rank: wq.Query, docs: Iterable[int], deadline: float | None = None
+    ) -> dict[int, float] | None:
         """Return {document: score} of ``rank`` for the ``docs`` it matches, as Whoosh
         scores it with the searcher's BM25F weighting; None if the weighting is another."""
+        scored = self._score_array(rank, docs, deadline)
+        if scored is None:
+            return None
+        values, touched = scored
+        idx = np.flatnonzero(touched)
+        return dict(zip(idx.tolist(), values[idx].tolist(), strict=True))
+
+    def top(
+        self, rank: wq.Query, docs: set[int], limit: int, deadline: float | None = None
+    ) -> tuple[list[int], dict[int, float]] | None:
+        """Return the first ``limit`` of ``docs`` in Whoosh's order — by the score of
+        ``rank``, then by document number; those ``rank`` does not find after, in
+        document order — and {document: score} of the scored ones among them. None if
+        the weighting is not BM25F."""
+        scored = self._score_array(rank, docs, deadline)
+        if scored is None:
+            return None
+        values, touched = scored
+        idx = np.flatnonzero(touched)  # ascending: a stable sort keeps ties in document order
+        best = idx[np.argsort(-values[idx], kind="stable")[:limit]]
+        order = best.tolist()
+        if len(order) < limit:
+            wanted = self._mask(docs)
+            wanted[idx] = False
+            order += np.flatnonzero(wanted)[: limit - len(order)].tolist()
+        return order, dict(zip(best.tolist(), values[best].tolist(), strict=True))
+
+    def _mask(self, docs: Iterable[int]) -> np.ndarray:
+        mask = np.zeros(self.searcher.doc_count_all(), dtype=bool)
+        docs = docs if isinstance(docs, (set, frozenset, list, tuple)) else list(docs)
+        if docs:
+            mask[np.fromiter(docs, dtype=np.int64, count=len(docs))] = True
+        return mask
+
+    def _score_array(self, rank, docs, deadline):
+        """Return (score, scored) arrays over every document number, or None."""
         weighting = self.searcher.weighting
         if type(weighting) is not BM25F:
             return None
-        wanted = set(docs)
-        out: dict[int, float] = {}
-        self._score(rank, wanted, out, weighting, 1.0, deadline)
-        return out
+        wanted = docs if isinstance(docs, (set, frozenset)) else set(docs)
+        size = self.searcher.doc_count_all()
+        acc = _Scores(np.zeros(size), np.zeros(size, dtype=bool), self._mask(wanted), wanted)
+        self._score(rank, acc, weighting, 1.0, deadline)
+        return acc.values, acc.touched
 
-    def _score(self, q, wanted, out, weighting, boost, deadline):
+    def _score(self, q, acc, weighting, boost, deadline):
         _check(deadline)
         if type(q) is wq.Or and q.scale is None:
             # Whoosh sums the scores of the clauses that match; a boost applies to two
@@ -214,47 +260,73 @@ class Postings:
             subs = q.subqueries
             inner = boost * q.boost if len(subs) > 1 else boost
             for sub in subs:
-                self._score(sub, wanted, out, weighting, inner, deadline)
+                self._score(sub, acc, weighting, inner, deadline)
         elif isinstance(q, wq.ConstantScoreQuery):
             value = q.score * boost
-            for d in self._whoosh_docs(q.child, wanted):
-                out[d] = out.get(d, 0.0) + value
+            for d in self._whoosh_docs(q.child, acc.wanted):
+                acc.add(d, value)
         elif type(q) is wq.Term and q.fieldname in self.searcher.schema:
-            self._score_term(q, wanted, out, weighting, boost * q.boost)
+            self._score_term(q, acc, weighting, boost * q.boost)
         else:
-            self._score_whoosh(q, wanted, out, boost, deadline)
+            self._score_whoosh(q, acc, boost, deadline)
 
-    def _score_term(self, q, wanted, out, weighting, boost):
+    def _score_term(self, q, acc, weighting, boost):
         fieldname, text = q.fieldname, q.text
         searcher = self.searcher
         field = searcher.schema[fieldname]
         if not field.scorable:
-            self._score_whoosh(q, wanted, out, boost, None)
+            self._score_whoosh(q, acc, boost, None)
             return
         B = weighting._field_B.get(fieldname, weighting.B)
         K1 = weighting.K1
         idf = searcher.idf(fieldname, text)
         avgfl = searcher.avg_field_length(fieldname) or 1
-        # whoosh.scoring.bm25, written out with its constants hoisted (same operations
-        # in the same order, so the same floats).
+        # whoosh.scoring.bm25 over arrays, with its constants hoisted: the same
+        # operations in the same order on the same doubles, so the same scores.
         k1_plus_1, one_minus_b = K1 + 1, 1 - B
         for leaf, (_, offset) in enumerate(self.leaves):
-            lengths = self._field_lengths(leaf, fieldname) or _Ones()
+            blocks = [(ids, weights) for ids, weights, _ in self._blocks(leaf, fieldname, text, values=True)]
+            if not blocks:
+                continue
+            ids = np.concatenate([np.asarray(ids, dtype=np.int64) for ids, _ in blocks])
+            tf = np.concatenate([np.asarray(weights, dtype=np.float64) for _, weights in blocks])
+            keep = acc.mask[ids + offset]
+            deleted = self._deleted_mask(leaf)
+            if deleted is not None:
+                keep &= ~deleted[ids]
+            ids, tf = ids[keep], tf[keep]
+            lengths = self._lengths_array(leaf, fieldname)
+            length = lengths[ids] if lengths is not None else 1.0
+            score = idf * ((tf * k1_plus_1) / (tf + K1 * (one_minus_b + B * length / avgfl)))
+            top = ids + offset  # a document once per term and leaf: no repeated index
+            acc.values[top] += score * boost
+            acc.touched[top] = True
+
+    def _deleted_mask(self, leaf: int) -> np.ndarray | None:
+        key = ("deleted", leaf)
+        if key not in self._lengths:
             deleted = self._deleted[leaf]
-            get = out.get
-            for ids, weights, _ in self._blocks(leaf, fieldname, text, values=True):
-                for d, tf in zip(ids, weights, strict=True):
-                    top = d + offset
-                    if top in wanted and d not in deleted:
-                        score = idf * ((tf * k1_plus_1) / (tf + K1 * (one_minus_b + B * lengths[d] / avgfl)))
-                        out[top] = get(top, 0.0) + score * boost
+            mask = None
+            if deleted:
+                mask = np.zeros(self.leaves[leaf][0].doc_count_all(), dtype=bool)
+                mask[np.fromiter(deleted, dtype=np.int64, count=len(deleted))] = True
+            self._lengths[key] = mask
+        return self._lengths[key]
+
+    def _lengths_array(self, leaf: int, fieldname: str) -> np.ndarray | None:
+        key = ("array", leaf, fieldname)
+        if key not in self._lengths:
+            lengths = self._field_lengths(leaf, fieldname)
+            self._lengths[key] = None if lengths is None else np.asarray(lengths, dtype=np.float64)
+        return self._lengths[key]
 
     def warm(self, fieldnames: Iterable[str]) -> None:
         """Read the field lengths of the scored fields now (once per searcher), not
         during the first search."""
         for leaf in range(len(self.leaves)):
+            self._deleted_mask(leaf)
             for name in fieldnames:
-                self._field_lengths(leaf, name)
+                self._lengths_array(leaf, name)
 
     def _field_lengths(self, leaf: int, fieldname: str) -> list[int] | None:
         """Return the stored (byte-rounded) length of a field for each document of a leaf,
@@ -277,10 +349,10 @@ class Postings:
                 m.next()
         return out
 
-    def _score_whoosh(self, q, wanted, out, boost, deadline):
+    def _score_whoosh(self, q, acc, boost, deadline):
         """Score a clause with Whoosh's own matcher, visiting only the wanted documents."""
         for sub, (_, offset) in zip(self.subsearchers, self.leaves, strict=True):
-            local = sorted(d - offset for d in wanted if offset <= d < offset + sub.doc_count_all())
+            local = sorted(d - offset for d in acc.wanted if offset <= d < offset + sub.doc_count_all())
             if not local:
                 continue
             m = q.matcher(sub, sub.context())
@@ -294,14 +366,21 @@ class Postings:
                     if not m.is_active():
                         break
                 if m.id() == d:
-                    out[d + offset] = out.get(d + offset, 0.0) + m.score() * boost
+                    acc.add(d + offset, m.score() * boost)
 
 
-class _Ones:
-    """Field lengths of a field that stores none: 1 for every document, as Whoosh reads."""
+class _Scores:
+    """Scores being summed: a value and a "scored" flag per document number, and the
+    documents wanted (as a mask for arrays, as a set for Whoosh's matchers)."""
 
-    def __getitem__(self, docnum):
-        return 1
+    __slots__ = ("values", "touched", "mask", "wanted")
+
+    def __init__(self, values, touched, mask, wanted):
+        self.values, self.touched, self.mask, self.wanted = values, touched, mask, wanted
+
+    def add(self, doc: int, value: float) -> None:
+        self.values[doc] += value
+        self.touched[doc] = True
 
 
 def _consecutive(phrase: wq.Phrase) -> bool:
@@ -333,6 +412,43 @@ def _gram_positions(value: bytes) -> Iterable[int]:
     if not value.endswith(b"."):
         value += b"."
     return accumulate(loads(value[_INT_SIZE:]))
+
+
+def _aligned(
+    first: dict[int, bytes], rest: list[tuple[int, dict[int, bytes]]], candidates
+) -> set[int] | None:
+    """Return the candidates where each bigram of ``rest`` is at a start of ``first``
+    plus its offset, compared as arrays of (document << 32 | position) keys; None if a
+    value is not in ``GramPositions``' array encoding (an older index)."""
+    docs = list(candidates)
+    if not docs:
+        return set()
+    starts = _keys(first, docs, 0)
+    for off, values in rest:
+        if starts is None or not len(starts):
+            break
+        keys = _keys(values, docs, off)
+        if keys is None:
+            return None
+        starts = starts[np.isin(starts, keys, assume_unique=True)]
+    if starts is None:
+        return None
+    return set(np.unique(starts >> 32).tolist())
+
+
+_HEAD = _INT_SIZE + 1  # pack_uint(count) and GramPositions.MARK
+
+
+def _keys(values: dict[int, bytes], docs: list[int], offset: int) -> np.ndarray | None:
+    """(document << 32 | position − offset) of every position ≥ offset of ``docs``."""
+    mark = GramPositions.MARK
+    parts = [values[d] for d in docs]
+    if any(v[_INT_SIZE:_HEAD] != mark for v in parts):
+        return None
+    counts = np.fromiter((len(v) - _HEAD for v in parts), dtype=np.int64, count=len(parts)) // 4
+    positions = np.frombuffer(b"".join(v[_HEAD:] for v in parts), dtype="<u4").astype(np.int64)
+    keys = (np.repeat(np.asarray(docs, dtype=np.int64), counts) << 32) | (positions - offset)
+    return keys[positions >= offset] if offset else keys
 
 
 def _check(deadline: float | None) -> None:

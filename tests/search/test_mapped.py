@@ -22,6 +22,9 @@ def test_the_stream_reads_as_bytesio_does():
     data += bytes(rnd.randrange(256) for _ in range(20_000)) + b"\nend\nlast"
     mine, theirs = both(data)
     assert [pickle.load(mine) for _ in range(3)] == [pickle.load(theirs) for _ in range(3)]
+    # What pickle.load reads ahead is not consumed.
+    at = mine.tell()
+    assert mine.peek(1)[:5] == data[at : at + 5] and mine.tell() == at
     for _ in range(2_000):
         op = rnd.choice(["read", "readline", "seek", "seek_cur", "seek_end", "readinto"])
         n = rnd.choice([-1, 0, 1, 2, 7, 4096, 5000, None])
