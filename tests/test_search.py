@@ -77,6 +77,26 @@ def test_snippets_highlight_chinese_terms_as_escaped_html(new_entry):
     assert "<mark>红旗渠</mark>" in snippet
 
 
+def test_a_hit_shows_the_whole_section_path_however_deep(new_entry):
+    # A hit's path is read with its row down to four levels; deeper ones from the model.
+    top = Section.objects.get(volume__slug="weidu-yearbook-2021", title="区情概况")
+    parent, made = top, []
+    for depth in range(2, 7):
+        parent = Section.objects.create(
+            volume=top.volume, parent=parent, title=f"第{depth}层", position=900 + depth, level=depth
+        )
+        made.append(parent)
+    try:
+        entry = new_entry("深层条目", "深藏于第六层的颍川郡旧事。")
+        for section in (made[1], made[-1]):
+            Entry.objects.filter(pk=entry.pk).update(section=section)
+            hit = search({"q": "颍川郡旧事"}).hits[0]
+            assert hit["section_path"] == [s.title for s in section.path()]
+        assert hit["section_path"] == ["区情概况", "第2层", "第3层", "第4层", "第5层", "第6层"]
+    finally:
+        Entry.objects.filter(section__in=made).update(section=top)
+
+
 def test_notes_and_the_tocs_spelling_of_a_title_are_searched():
     # 证券化 is printed only in the plan's footnote on ABS (line 777).
     assert titles("证券化") == ["第四节 创新投融资机制"]

@@ -813,6 +813,22 @@ def test_facet_links_are_the_urls_url_with_builds(query):
             assert urls(value) == views.url_with(request, page=None, **{name: value})
 
 
+def test_facet_items_are_what_the_template_loop_wrote():
+    from django.template import engines
+
+    from gazetteer.templatetags.gazetteer_facets import facet_items
+
+    loop = engines["django"].from_string(
+        '{% for v in values %}<li><a href="{{ v.url }}"{% if v.active %} aria-current="true" class="active"{% endif %}>'
+        '{{ v.label }}</a> <span class="n">{{ v.count }}</span></li>{% endfor %}'
+    )  # fmt: skip
+    values = [
+        {"url": "/search/?q=%E8%AE%B8&volume=a&kind=b", "label": "许昌年鉴<2021>", "count": 12345, "active": False},
+        {"url": '/search/?q="x"&year=2020', "label": "2020年 & 'x'", "count": 1, "active": True},
+    ]
+    assert facet_items(values) == loop.render({"values": values}) != ""
+
+
 def test_letter_index_counts_by_key_range_as_grouping_does(client):
     # /people/ counts each letter over a range of the sort key's index; a filtered list
     # groups the keys it has. Both give the same starts, "#" names before A and after Z.

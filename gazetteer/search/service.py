@@ -12,9 +12,10 @@ import time
 from dataclasses import dataclass, field
 
 from django import forms
+from django.urls import reverse
 from whoosh import query as wq
 
-from ..models import Entry, Volume
+from ..models import Entry, Section, Volume
 from ..search_indexes import searchable_parts
 from . import dictionary, suggest
 from .backend import Overtime
@@ -244,41 +245,64 @@ def _sorted_facet(name, counts):
 
 def _snippet(entry, terms) -> str:
     """Return the snippet of the first part of the entry that has a match (the text first,
-    then the title, speaker, authors, captions, tables), or of its text if none has."""
+    then the title, speaker, authors, captions, tables), or of its text if none has.
+
+    ``entry``: a row of ``_HIT_COLUMNS`` (a dict); the Entry itself is read only when
+    the match is in none of those columns."""
     if terms:
-        own = [entry.text, entry.title, entry.subtitle, entry.speaker_title, entry.speaker]
+        own = [entry["text"], entry["title"], entry["subtitle"], entry["speaker_title"], entry["speaker"]]
         for part in own:
             if part and (found := snippet(part, terms, matched_only=True)):
                 return found
         # Rarely needed: only then are the entry's bylines and captions read.
-        for part in searchable_parts(entry):
+        whole = Entry.objects.filter(pk=entry["id"]).first()
+        for part in searchable_parts(whole) if whole else ():
             if part not in own and (found := snippet(part, terms, matched_only=True)):
                 return found
-    return snippet(entry.text or entry.title, ())
+    return snippet(entry["text"] or entry["title"], ())
+
+
+# What a hit shows, read as plain columns (no model instances): the entry, its volume,
+# and the titles of its section and of up to three sections above it.
+_SECTION_LEVELS = ("section", "section__parent", "section__parent__parent", "section__parent__parent__parent")
+_HIT_COLUMNS = (
+    "id", "title", "kind", "text", "subtitle", "speaker_title", "speaker", "date", "page",
+    "volume__slug", "volume__title", *(f"{level}__title" for level in _SECTION_LEVELS),
+    "section__parent__parent__parent__parent_id",
+)  # fmt: skip
+
+
+def _section_path(row) -> list[str]:
+    titles = [row[f"{level}__title"] for level in _SECTION_LEVELS]
+    path = [t for t in reversed(titles) if t is not None]
+    top = row["section__parent__parent__parent__parent_id"]
+    if top is not None:  # deeper than four levels: the rest from the model
+        path = [s.title for s in Section.objects.get(pk=top).path()] + path
+    return path
 
 
 def _hits(hits, terms, request):
     ids = [int(h["django_id"]) for h in hits]
-    entries = Entry.objects.select_related("volume", "section__parent__parent__parent").in_bulk(ids)
+    rows = {row["id"]: row for row in Entry.objects.filter(pk__in=ids).values(*_HIT_COLUMNS)}
     out = []
     for pk in ids:
-        entry = entries.get(pk)
-        if entry is None:
+        row = rows.get(pk)
+        if row is None:
             # Deleted since it was indexed and the indexer has not caught up: no stale hit.
             continue
-        url = entry.get_absolute_url()
+        url = reverse("entry", args=[pk])
         out.append(
             {
-                "id": entry.pk,
-                "title": entry.title,
-                "kind": entry.kind,
-                "volume": entry.volume.slug,
-                "volume_title": entry.volume.title,
-                "section_path": [s.title for s in entry.section.path()],
-                "date": entry.date.isoformat() if entry.date else None,
-                "speaker": entry.speaker,
-                "page": entry.page,
-                "snippet": _snippet(entry, terms),
+                "id": pk,
+                "title": row["title"],
+                "kind": row["kind"],
+                "volume": row["volume__slug"],
+                "volume_title": row["volume__title"],
+                "section_path": _section_path(row),
+                "date": row["date"].isoformat() if row["date"] else None,
+                "speaker": row["speaker"],
+                "page": row["page"],
+                "snippet": _snippet(row, terms),
                 "url": request.build_absolute_uri(url) if request else url,
             }
         )
