@@ -64,3 +64,47 @@ def test_a_rebuild_by_two_writer_processes_writes_the_index_one_writer_process_w
     assert two[1] == one[1]
     assert two[2] == one[2]
     indexing.rebuild(writers=0)  # as the rest of this session's tests cut words
+
+
+def _index_of(tmp_path, schema):
+    from whoosh.filedb.filestore import FileStorage
+
+    from gazetteer.search.backend import ArchiveWhooshBackend
+
+    tmp_path.mkdir()
+    FileStorage(str(tmp_path)).create_index(schema, indexname="MAIN").writer().commit()
+    return ArchiveWhooshBackend("default", PATH=str(tmp_path))
+
+
+def test_an_index_written_by_an_earlier_version_is_known(tmp_path):
+    from whoosh.fields import TEXT
+
+    from gazetteer.search.analysis import ChineseAnalyzer
+
+    schema = indexing.backend().searcher().schema  # what this version writes
+    assert _index_of(tmp_path / "now", schema).outdated() is None
+    earlier = schema.copy()
+    for name in ("text", "title"):  # word positions, as written before they were dropped
+        earlier.remove(name)
+        earlier.add(name, TEXT(analyzer=ChineseAnalyzer(), phrase=True))
+    assert _index_of(tmp_path / "positions", earlier).outdated() == (
+        "the index was written by an earlier version (word positions in text, title)"
+    )
+    earlier.remove("grams")
+    assert _index_of(tmp_path / "no-grams", earlier).outdated() == "the index has no grams field"
+
+
+def test_an_outdated_index_makes_search_unavailable_and_a_load_rebuild_it(client, monkeypatch):
+    from gazetteer.search.backend import ArchiveWhooshBackend
+
+    monkeypatch.setattr(ArchiveWhooshBackend, "outdated", lambda self: "the index was written by an earlier version")
+    indexing.backend().reset()
+    try:
+        response = client.get("/search/", {"q": "许昌"})
+        assert response.status_code == 503 and "检索暂时不可用" in response.content.decode()
+        assert not indexing.in_sync() and not indexing.index_usable()
+    finally:
+        monkeypatch.undo()
+        indexing.backend().reset()
+    assert client.get("/search/", {"q": "许昌"}).status_code == 200
+    assert indexing.in_sync()

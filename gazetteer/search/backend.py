@@ -29,7 +29,7 @@ from haystack.constants import DJANGO_CT, DJANGO_ID, ID
 from whoosh.collectors import FilterCollector, TimeLimit
 from whoosh.fields import BOOLEAN, DATETIME, KEYWORD, NUMERIC, TEXT, Schema
 from whoosh.fields import ID as WHOOSH_ID
-from whoosh.index import exists_in
+from whoosh.index import TOC, exists_in
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.query import AndMaybe, Every, Query
 from whoosh.searching import ResultsPage
@@ -109,7 +109,9 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
                 schema[name] = GRAMS()
                 schema[char_field(name)] = CHARS()
             elif name in TEXT_FIELDS or field.document:
-                schema[name] = TEXT(analyzer=analyzer, phrase=True, stored=False, field_boost=field.boost)
+                # Words only rank (exact strings are matched on the n-grams): frequencies,
+                # no positions, so that a common word's postings read fast.
+                schema[name] = TEXT(analyzer=analyzer, phrase=False, stored=False, field_boost=field.boost)
             elif field.is_multivalued:
                 schema[name] = KEYWORD(stored=True, commas=True, scorable=False)
             elif field.field_type in ("date", "datetime"):
@@ -183,16 +185,33 @@ class ArchiveWhooshBackend(WhooshSearchBackend):
         after each index change), whatever the query.
         """
         state = self._current()
-        missing = GRAM_FIELDS - set(state.searcher.schema.names())
-        if missing:
-            # An index built before the n-gram field would answer every search with
-            # nothing: say that search is unavailable until it is rebuilt.
-            raise IndexMissing(
-                f"the index has no {', '.join(sorted(missing))} field: run `manage.py rebuild_index`"
-            )
+        if state.outdated is None:
+            state.outdated = self.outdated() or ""
+        if state.outdated:
+            # An index written by an earlier version (no n-gram field; word positions)
+            # would answer searches wrongly: search is unavailable until it is rebuilt.
+            raise IndexMissing(f"{state.outdated}: run `manage.py rebuild_index`")
         for name in facets:
             state.codes(name)
         state.postings.warm(TEXT_FIELDS)
+
+    def outdated(self) -> str | None:
+        """Why the index on disk cannot serve this version of the code, if it cannot.
+
+        Haystack opens the index with the code's schema, so the fields as written are
+        read from the index's table of contents."""
+        if not self.use_file_storage:
+            return None
+        if not self.setup_complete:
+            self.setup()
+        written = TOC.read(self.storage, self.index.indexname).schema
+        missing = GRAM_FIELDS - set(written.names())
+        if missing:
+            return f"the index has no {', '.join(sorted(missing))} field"
+        positions = sorted(n for n in TEXT_FIELDS if n in written and written[n].format.supports("positions"))
+        if positions:
+            return f"the index was written by an earlier version (word positions in {', '.join(positions)})"
+        return None
 
     def execute(
         self, query, *, filter=None, page=1, pagelen=20, sortedby=None, reverse=False, facets=(),
@@ -367,6 +386,7 @@ class _SearcherState:
         self._columns: dict[str, list] = {}
         self._lock = threading.Lock()
         self._postings = None
+        self.outdated: str | None = None  # backend.outdated(), once per searcher
 
     @property
     def postings(self) -> Postings:

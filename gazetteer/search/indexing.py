@@ -319,10 +319,10 @@ def _live_generation(path: Path) -> int:
 
 
 def index_usable() -> bool:
-    """Whether the live index exists and opens."""
+    """Whether the live index exists, opens, and was written by this version."""
     try:
         backend().searcher()
-        return True
+        return not backend().outdated()
     except Exception:  # missing or corrupt: only a full rebuild brings it back
         return False
 
@@ -362,8 +362,11 @@ def health() -> list[tuple[str, int, int]]:
 
 
 def in_sync() -> bool:
-    """Whether the index holds a document for every row (False if it cannot be read)."""
+    """Whether the index holds a document for every row (False if it cannot be read, or
+    was written by an earlier version)."""
     try:
+        if backend().outdated():
+            return False
         return all(db == indexed for _, db, indexed in health())
     except Exception:  # a missing or corrupt index is not in sync
         return False

@@ -130,6 +130,12 @@ def _field_query(fieldname: str, tokens: list[str], phrase: bool, boost: float) 
     return wq.And([wq.Term(fieldname, t) for t in tokens], boost=boost)
 
 
+def _rank_query(fieldname: str, tokens: list[str], boost: float) -> wq.Query:
+    if len(tokens) == 1:
+        return wq.Term(fieldname, tokens[0], boost=boost)
+    return wq.Or([wq.Term(fieldname, t) for t in dict.fromkeys(tokens)], boost=boost)
+
+
 def _clause(
     parts: list[list[str]],
     phrase: bool,
@@ -148,11 +154,14 @@ def _clause(
     """
     per_part, ranks = [], []
     for tokens, norm in zip(parts, shown or [None] * len(parts), strict=True):
-        words = wq.Or([_field_query(f, tokens, phrase, boosts.get(f, 1.0)) for f in fieldnames])
         if not grams:
-            per_part.append(words)
+            per_part.append(wq.Or([_field_query(f, tokens, phrase, boosts.get(f, 1.0)) for f in fieldnames]))
             continue
         per_part.append(gram_query(grams, norm))
+        # Every match has the string itself (the n-grams): the word fields only rank, by
+        # the sum of its tokens' scores (they keep no positions for a phrase: reading
+        # positions was most of scoring a common word).
+        words = wq.Or([_rank_query(f, tokens, boosts.get(f, 1.0)) for f in fieldnames])
         ranks += [words] + [wq.ConstantScoreQuery(wq.Term(f, norm), NAME_SCORE) for f in names]
     match = per_part[0] if len(per_part) == 1 else wq.And(per_part)
     return (match, wq.Or(ranks)) if grams else match

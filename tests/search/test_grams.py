@@ -81,8 +81,12 @@ def test_the_issues_strings_inside_words_are_found(index, needle, expected):
 def test_a_word_matches_on_the_grams_and_ranks_on_the_word_fields():
     parsed = parse_query("颍汝", ["title", "text"], grams="grams", names=["speaker"])
     assert parsed.query == wq.Term("grams", "颍汝")
-    # Ranked by the word fields (颍汝 is two tokens there: a phrase) and the speaker field.
-    words = wq.Or([wq.Phrase("title", ["颍", "汝"], boost=3.0), wq.Phrase("text", ["颍", "汝"])])
+    # Ranked by the word fields (颍汝 is two tokens there: the sum of their scores) and
+    # the speaker field.
+    words = wq.Or([
+        wq.Or([wq.Term("title", "颍"), wq.Term("title", "汝")], boost=3.0),
+        wq.Or([wq.Term("text", "颍"), wq.Term("text", "汝")]),
+    ])  # fmt: skip
     name = wq.ConstantScoreQuery(wq.Term("speaker", "颍汝"), NAME_SCORE)
     assert parsed.rank == wq.Or([wq.Or([words, name])])
 
