@@ -31,8 +31,8 @@ from __future__ import annotations
 
 import time
 from array import array
-from collections.abc import Iterable, Iterator
-from itertools import accumulate
+from collections.abc import Iterable
+from itertools import accumulate, compress
 from pickle import loads
 
 import numpy as np
@@ -64,55 +64,77 @@ class Postings:
 
     # --- reading ------------------------------------------------------------------
 
-    def _blocks(self, leaf: int, fieldname: str, text: str, values: bool) -> Iterator[tuple]:
-        """Yield (ids, weights, values) of each block of a term's postings in one leaf."""
+    def _arrays(self, leaf: int, fieldname: str, text: str, weights: bool) -> tuple[np.ndarray, np.ndarray | None]:
+        """Return (ids, weights or None) of a term's postings in one leaf, as arrays: the
+        blocks' pickled tuples decoded with numpy (Whoosh's own reader undoes the ids'
+        delta encoding and fills absent weights in a Python loop per posting)."""
         reader = self.leaves[leaf][0]
         field = reader.schema[fieldname]
         tbytes = field.to_bytes(text)
         if (fieldname, tbytes) not in reader:
-            return
+            return np.zeros(0, dtype=np.int64), (np.zeros(0) if weights else None)
         m = reader._terms.matcher(fieldname, tbytes, field.format)
+        id_parts, weight_parts = [], []
         while m.is_active():
-            m._read_ids()
-            if values:
-                m._read_weights()
-                m._read_values()
-            yield m._ids, m._weights, m._values
+            if m._data is None:
+                m._read_data()
+            ids, block_weights, _ = m._data
+            ids = np.asarray(ids, dtype=np.int64)
+            id_parts.append(ids if m._byteids else np.cumsum(ids))
+            if weights:
+                if block_weights is None or isinstance(block_weights, float):
+                    weight_parts.append(np.full(len(ids), 1.0 if block_weights is None else block_weights))
+                else:
+                    weight_parts.append(np.asarray(block_weights, dtype=np.float64))
             if m._lastblock:
-                return
+                break
             m._next_block()
+        ids = np.concatenate(id_parts) if id_parts else np.zeros(0, dtype=np.int64)
+        if not weights:
+            return ids, None
+        return ids, (np.concatenate(weight_parts) if weight_parts else np.zeros(0))
 
     def docs(self, fieldname: str, text: str) -> set[int]:
         """Return the (top-level) numbers of the live documents with a term."""
         out: set[int] = set()
         for leaf, (_, offset) in enumerate(self.leaves):
-            ids: list[int] = []
-            for block_ids, _, _ in self._blocks(leaf, fieldname, text, values=False):
-                ids.extend(block_ids)
-            deleted = self._deleted[leaf]
-            if deleted:
-                out.update(d + offset for d in ids if d not in deleted)
-            elif offset:
-                out.update(d + offset for d in ids)
-            else:
-                out.update(ids)
+            ids, _ = self._arrays(leaf, fieldname, text, weights=False)
+            deleted = self._deleted_mask(leaf)
+            if deleted is not None and len(ids):
+                ids = ids[~deleted[ids]]
+            out.update((ids + offset).tolist() if offset else ids.tolist())
         return out
 
-    def values(self, fieldname: str, text: str, wanted: set[int] | None = None) -> dict[int, bytes]:
-        """Return {top-level document number: posting value} of a term's live postings
-        (only of the ``wanted`` documents, if given)."""
-        out: dict[int, bytes] = {}
+    def postings(self, fieldname: str, text: str) -> tuple[np.ndarray, list[bytes]]:
+        """Return (top-level document numbers, posting values) of a term's live postings,
+        in document order."""
+        docs, values = [], []
         for leaf, (_, offset) in enumerate(self.leaves):
-            deleted = self._deleted[leaf]
-            for ids, _, vals in self._blocks(leaf, fieldname, text, values=True):
-                if wanted is None and not deleted and not offset:
-                    out.update(zip(ids, vals, strict=True))
-                    continue
-                for d, v in zip(ids, vals, strict=True):
-                    d += offset
-                    if (wanted is None or d in wanted) and d - offset not in deleted:
-                        out[d] = v
-        return out
+            reader = self.leaves[leaf][0]
+            field = reader.schema[fieldname]
+            tbytes = field.to_bytes(text)
+            if (fieldname, tbytes) not in reader:
+                continue
+            m = reader._terms.matcher(fieldname, tbytes, field.format)
+            deleted = self._deleted_mask(leaf)
+            while m.is_active():
+                if m._data is None:
+                    m._read_data()
+                if m._values is None:
+                    m._read_values()
+                ids = np.asarray(m._data[0], dtype=np.int64)
+                ids = ids if m._byteids else np.cumsum(ids)
+                block_values = m._values
+                if deleted is not None:
+                    live = ~deleted[ids]
+                    ids = ids[live]
+                    block_values = list(compress(block_values, live.tolist()))
+                docs.append(ids + offset)
+                values.extend(block_values)
+                if m._lastblock:
+                    break
+                m._next_block()
+        return (np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)), values
 
     def doc_frequency(self, fieldname: str, text: str) -> int:
         return self.searcher.doc_frequency(fieldname, text)
@@ -134,33 +156,38 @@ class Postings:
         grams = {off: string[off : off + 2] for off in offsets}
         order = sorted(offsets, key=lambda off: self.doc_frequency(fieldname, grams[off]))
         # Each bigram's postings are read once (a block is unpickled whole, positions and
-        # all): the documents that have every one are the candidates.
-        positions: dict[int, dict[int, bytes]] = {}
-        candidates: set[int] | None = None
+        # all): the documents that have every one are the candidates, and each bigram's
+        # list is cut down to them, so that all lists stay aligned document by document.
+        lists: dict[int, tuple[np.ndarray, list[bytes]]] = {}
+        candidates = None
         for off in order:
-            positions[off] = self.values(fieldname, grams[off], candidates)
-            candidates = (
-                set(positions[off]) if candidates is None else candidates.intersection(positions[off])
-            )
+            docs, values = self.postings(fieldname, grams[off])
+            if candidates is not None:
+                docs, values = _restricted(docs, values, candidates)
+            lists[off] = (docs, values)
+            candidates = docs
             _check(deadline)
-            if not candidates:
+            if not len(candidates):
                 return set()
+        for off in offsets:
+            if len(lists[off][0]) != len(candidates):
+                lists[off] = _restricted(*lists[off], candidates)
         # Compare the positions of the candidates only: a start p of the first bigram
         # where every other one is at p + its offset.
-        first, rest = positions[0], [(off, positions[off]) for off in offsets[1:]]
-        _check(deadline)
-        found = _aligned(first, rest, candidates)
+        found = _aligned(candidates, [(off, lists[off][1]) for off in offsets])
         if found is not None:
             return found
         decode = _decoder(self.searcher.schema[fieldname].format)
+        first = lists[0][1]
+        rest = [(off, lists[off][1]) for off in offsets[1:]]
         out = set()
-        for k, d in enumerate(candidates):
+        for k, d in enumerate(candidates.tolist()):
             if k % _CLOCK_EVERY == 0:
                 _check(deadline)
             # Shifted to where the string would start: a start every set shares.
-            starts = set(decode(first[d]))
+            starts = set(decode(first[k]))
             for off, values in rest:
-                starts.intersection_update([p - off for p in decode(values[d])])
+                starts.intersection_update([p - off for p in decode(values[k])])
                 if not starts:
                     break
             else:
@@ -285,11 +312,11 @@ class Postings:
         # operations in the same order on the same doubles, so the same scores.
         k1_plus_1, one_minus_b = K1 + 1, 1 - B
         for leaf, (_, offset) in enumerate(self.leaves):
-            blocks = [(ids, weights) for ids, weights, _ in self._blocks(leaf, fieldname, text, values=True)]
-            if not blocks:
+            ids, tf = self._arrays(leaf, fieldname, text, weights=True)
+            if not len(ids):
                 continue
-            ids = np.concatenate([np.asarray(ids, dtype=np.int64) for ids, _ in blocks])
-            tf = np.concatenate([np.asarray(weights, dtype=np.float64) for _, weights in blocks])
+            # Whoosh's weights are single floats (array "f"): the same values as doubles.
+            tf = tf.astype(np.float32).astype(np.float64)
             keep = acc.mask[ids + offset]
             deleted = self._deleted_mask(leaf)
             if deleted is not None:
@@ -414,40 +441,48 @@ def _gram_positions(value: bytes) -> Iterable[int]:
     return accumulate(loads(value[_INT_SIZE:]))
 
 
-def _aligned(
-    first: dict[int, bytes], rest: list[tuple[int, dict[int, bytes]]], candidates
-) -> set[int] | None:
-    """Return the candidates where each bigram of ``rest`` is at a start of ``first``
-    plus its offset, compared as arrays of (document << 32 | position) keys; None if a
-    value is not in ``GramPositions``' array encoding (an older index)."""
-    docs = list(candidates)
-    if not docs:
-        return set()
-    starts = _keys(first, docs, 0)
-    for off, values in rest:
-        if starts is None or not len(starts):
-            break
+def _restricted(docs: np.ndarray, values: list[bytes], wanted: np.ndarray) -> tuple[np.ndarray, list[bytes]]:
+    """The postings of ``docs`` (ascending) that are in ``wanted`` (ascending)."""
+    keep = np.isin(docs, wanted, assume_unique=True)
+    return docs[keep], list(compress(values, keep.tolist()))
+
+
+def _aligned(docs: np.ndarray, lists: list[tuple[int, list[bytes]]]) -> set[int] | None:
+    """Return the ``docs`` where each bigram of ``lists`` (offset, each document's
+    positions, aligned with ``docs``) but the first is at a position of the first plus
+    its offset; compared as arrays of (document << 32 | position − offset) keys. None if
+    a value is not in ``GramPositions``' array encoding (an index written before it)."""
+    starts = None
+    for off, values in lists:
         keys = _keys(values, docs, off)
         if keys is None:
             return None
-        starts = starts[np.isin(starts, keys, assume_unique=True)]
-    if starts is None:
-        return None
+        starts = keys if starts is None else starts[np.isin(starts, keys, assume_unique=True)]
+        if not len(starts):
+            return set()
     return set(np.unique(starts >> 32).tolist())
 
 
 _HEAD = _INT_SIZE + 1  # pack_uint(count) and GramPositions.MARK
 
 
-def _keys(values: dict[int, bytes], docs: list[int], offset: int) -> np.ndarray | None:
-    """(document << 32 | position − offset) of every position ≥ offset of ``docs``."""
-    mark = GramPositions.MARK
-    parts = [values[d] for d in docs]
-    if any(v[_INT_SIZE:_HEAD] != mark for v in parts):
+def _keys(values: list[bytes], docs: np.ndarray, offset: int) -> np.ndarray | None:
+    """(document << 32 | position − offset) of every position ≥ offset; ``values``
+    aligned with ``docs``. None if a value is not in the array encoding."""
+    lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+    blob = np.frombuffer(b"".join(values), dtype=np.uint8)
+    starts = np.zeros(len(values), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=starts[1:])
+    payload = lengths - _HEAD
+    if (
+        len(values)
+        and ((payload < 0).any() or (payload % 4).any() or (blob[starts + _INT_SIZE] != GramPositions.MARK[0]).any())
+    ):
         return None
-    counts = np.fromiter((len(v) - _HEAD for v in parts), dtype=np.int64, count=len(parts)) // 4
-    positions = np.frombuffer(b"".join(v[_HEAD:] for v in parts), dtype="<u4").astype(np.int64)
-    keys = (np.repeat(np.asarray(docs, dtype=np.int64), counts) << 32) | (positions - offset)
+    body = np.ones(len(blob), dtype=bool)
+    body[(starts[:, None] + np.arange(_HEAD)).ravel()] = False
+    positions = blob[body].view("<u4").astype(np.int64)
+    keys = (np.repeat(docs, payload // 4) << 32) | (positions - offset)
     return keys[positions >= offset] if offset else keys
 
 
