@@ -41,6 +41,7 @@ PER_PAGE = 50
 INDEX_PER_PAGE = 100
 CHRONICLE_PER_PAGE = 100
 HOME_VOLUMES_PER_KIND = 6
+HOME_REGIONS = 12
 LATEST_DAYS = 4
 LATEST_PER_DAY = 5
 
@@ -212,6 +213,12 @@ def home(request):
         }
         for day, items in latest.items()
     ]
+    # A city archive's regions: the home page names those with most volumes; /volumes/
+    # lists them all.
+    regions = list(Volume.objects.exclude(region="").values("region").annotate(n=Count("id")).order_by("region"))
+    region_count = len(regions)
+    if region_count > HOME_REGIONS:
+        regions = sorted(sorted(regions, key=lambda r: -r["n"])[:HOME_REGIONS], key=lambda r: r["region"])
     # Grouped by kind, the count reads an index of kinds, not every entry's row (with its
     # text): flat as the archive grows.
     by_kind = dict(Entry.objects.order_by().values_list("kind").annotate(n=Count("id")))
@@ -226,10 +233,8 @@ def home(request):
         {
             "volume_count": sum(per_kind.values()),
             "kinds": sorted(kinds.values(), key=lambda k: Volume.Kind.values.index(k["kind"])),
-            "regions": Volume.objects.exclude(region="")
-            .values("region")
-            .annotate(n=Count("id"))
-            .order_by("region"),
+            "regions": regions,
+            "region_count": region_count,
             "counts": counts,
             "person_count": Person.objects.count(),
             "organisation_count": Organisation.objects.count(),

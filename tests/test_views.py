@@ -147,6 +147,20 @@ def test_home_shows_the_holdings_counts_search_box_and_latest_chronicle_days(
         assert url in hrefs(response)
 
 
+def test_home_names_the_regions_with_most_volumes_and_how_many_there_are(client):
+    # A city archive holds many counties: the home page names twelve, /volumes/ all.
+    for k in range(14):
+        for copy in range(9 if k < 12 else 1):  # more volumes than the sample's region
+            Volume.objects.create(slug=f"county-{k}-{copy}", title=f"县志{k}", kind="yearbook", region=f"第{k:02d}县")
+    regions = Volume.objects.exclude(region="").values("region").distinct().count()
+    assert regions >= 15
+    text = text_of(client.get("/"))
+    assert re.findall(r"地区：(.*?) 等 (\d+) 个地区", text) == [
+        ("、".join(f"第{k:02d}县（9）" for k in range(12)), str(regions))
+    ]
+    assert "第12县" not in text and "第12县" in text_of(client.get("/volumes/"))
+
+
 # --- volume --------------------------------------------------------------------------
 
 
