@@ -32,6 +32,7 @@ from whoosh.util.filelock import try_for
 
 from ..models import Appointment, Byline, Caption, Entry, IndexTask, Organisation, Person, Section, Volume
 from . import analysis, dictionary, versions
+from .backend import GRAM_FIELDS
 from .writer import ArchiveWriter, ProcessBuild
 
 _state = threading.local()
@@ -338,7 +339,7 @@ def update_after_load(volumes, added_words=()) -> tuple[int, str]:
 
     if not index_usable():
         return rebuild(), "rebuilt (there was no usable index)"
-    also = wordscan.documents_containing(added_words) if added_words else {}
+    also = wordscan.documents_containing(added_words, _indexed_entries_with) if added_words else {}
     if also:  # those the load indexes anyway are not counted as re-cut
         regions = {v.region for v in volumes}
         also[Entry] -= set(Entry.objects.filter(volume__in=volumes).values_list("pk", flat=True))
@@ -353,6 +354,17 @@ def update_after_load(volumes, added_words=()) -> tuple[int, str]:
     if added_words:
         how += f" ({len(added_words)} new words: {recut} earlier documents re-indexed)"
     return written, how
+
+
+def _indexed_entries_with(word: str) -> set[int]:
+    """The ids of the indexed entries whose text has ``word`` (wordscan, after a load)."""
+    from .grams import normalize_line
+
+    state = backend()._current()
+    (field,) = GRAM_FIELDS
+    docs = state.postings.string_docs(field, normalize_line(word))
+    entry, stored = label(Entry), state.searcher.stored_fields
+    return {int(fields["django_id"]) for fields in map(stored, sorted(docs)) if fields.get("django_ct") == entry}
 
 
 def health() -> list[tuple[str, int, int]]:

@@ -10,15 +10,16 @@ depend on the dictionary only through words inside a token, which the text conta
 
 So after a load, the documents to re-index for new words are those whose analysed text
 contains one of them: the text as the analyzer sees it — folded to simplified
-characters, single characters spread out with spaces ("王 焱") joined — scanned for all
-the words at once with one regular expression.
+characters, single characters spread out with spaces ("王 焱") joined. Entries are
+found through the search index's n-grams (each word is an exact string there); people
+and organisations are scanned for all the words at once with one regular expression.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from . import analysis
 
@@ -75,15 +76,31 @@ def organisation_texts() -> Iterator[tuple[int, str]]:
         yield pk, "\n".join([name, *aliases])
 
 
-def documents_containing(words: Iterable[str]) -> dict[type, set[int]]:
-    """Return {model: ids} of the indexed documents whose analysed text contains any of ``words``."""
+def documents_containing(
+    words: Iterable[str], entries_with: Callable[[str], set[int]] | None = None
+) -> dict[type, set[int]]:
+    """Return {model: ids} of the indexed documents whose analysed text contains any of ``words``.
+
+    ``entries_with(word)``, if given, answers for the entries: the ids of those whose
+    indexed text has the (folded) word, read from the search index's n-gram field in
+    milliseconds instead of scanning every stored text (27.7M characters at 100× the
+    sample). The n-grams leave out every space next to a Chinese character, the
+    segmenter only those of "王 焱": they find the same entries and, rarely, a few more
+    (re-indexed for nothing). People and organisations, whose documents have no n-grams,
+    are scanned: short texts.
+    """
     from ..models import Entry, Organisation, Person
 
     found = {Entry: set(), Person: set(), Organisation: set()}
     regex = pattern(words)
     if regex is None:
         return found
-    for model, rows in ((Entry, entry_texts()), (Person, person_texts()), (Organisation, organisation_texts())):
+    sources = [(Entry, entry_texts()), (Person, person_texts()), (Organisation, organisation_texts())]
+    if entries_with is not None:
+        for word in {analysis.fold(w.strip()) for w in words if w.strip()}:
+            found[Entry] |= entries_with(word)
+        sources = sources[1:]
+    for model, rows in sources:
         for pk, text in rows:
             if regex.search(analysed_form(text)):
                 found[model].add(pk)
