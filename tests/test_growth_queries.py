@@ -55,3 +55,20 @@ def test_pages_that_list_the_archive_make_as_many_queries_at_twice_its_size(
         client.get(url)  # warm again: the load changed what the caches hold
         with django_assert_max_num_queries(at_1x[url]):
             client.get(url)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's index (SQLite's own puts NULLs first)")
+def test_the_chronicle_order_has_its_index_on_postgresql(client):
+    # /chronicle/ orders undated items first in their year; PostgreSQL's B-tree puts
+    # NULLs last unless told: without this index it sorted every item of a year.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'entry_chronicle_order'")
+        (definition,) = cursor.fetchone()
+        assert "(kind, year, date NULLS FIRST)" in definition
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/chronicle/").status_code == 200
+        page = next(q["sql"] for q in ctx.captured_queries if "ORDER BY" in q["sql"] and "LIMIT" in q["sql"])
+        cursor.execute("EXPLAIN " + page)
+        assert "entry_chronicle_order" in " ".join(row[0] for row in cursor.fetchall())
