@@ -14,7 +14,8 @@ posting lists read whole (Whoosh 3's blocks are unpickled in C):
 - ``scores()``: the BM25F score of the ranking query (``query.parse_query``'s
   ``rank``) for given documents, as Whoosh computes it: term postings summed with
   the weighting's own formula and the index's stored field lengths; constant scores
-  added; any other kind of clause (a phrase of words) scored by Whoosh's matcher.
+  added; any other kind of clause scored by Whoosh's matcher (the ranking query
+  has none now: the word fields keep no positions for phrases).
 
 Both answer ``None`` for a query they do not know, and the caller falls back to
 Whoosh. ``tests/search/test_postings.py`` compares both with Whoosh's answers.
@@ -23,7 +24,7 @@ Positions are decoded as ``grams.GramPositions`` writes them (arrays, one C call
 from the pickled gaps of indexes written before it.
 
 This reads Whoosh 3 codec internals (the pinned whoosh 2.7.4, a finished project):
-``_blocks`` (a term's posting blocks), ``_field_lengths`` (the length column) and
+``_arrays`` and ``postings`` (a term's posting blocks), ``_field_lengths`` (the length column) and
 ``_deleted_docs`` are the places that do, and the tests fail if they change.
 """
 
