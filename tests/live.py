@@ -20,6 +20,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -189,6 +190,36 @@ class LiveArchive:
     def clear_held(self) -> None:
         for p in self.data_dir.glob("held-*"):
             p.unlink()
+
+    def get_on_every_worker(self, path: str, hold: float = 2.0) -> dict[int, tuple]:
+        """Return {worker pid: Browser.get(path)}, one request served by each worker.
+
+        The requests are held (``X-Fault-Hold``) and sent one after another, each once the
+        previous one is held: a sync worker takes one request at a time, so the next one
+        can only go to a worker not yet asked. Left to the kernel, one worker may take
+        every request (seen in CI). ``hold`` must outlast sending the rest.
+        """
+        self.clear_held()
+        answers, threads, pids = {}, [], []
+        for _ in range(self.workers):
+            slot = len(pids)
+            thread = threading.Thread(
+                target=lambda slot=slot: answers.__setitem__(
+                    slot, Browser(self.url).get(path, headers={"X-Fault-Hold": str(hold)})
+                )
+            )
+            thread.start()
+            threads.append(thread)
+            held = wait_until(
+                lambda: [p for p in self.held_pids() if p not in pids],
+                timeout=30,
+                what=f"a worker to hold request {slot + 1} of {self.workers}",
+            )
+            assert len(held) == 1, held
+            pids.append(held[0])
+        for thread in threads:
+            thread.join(60)
+        return {pid: answers[slot] for slot, pid in enumerate(pids)}
 
     @property
     def index_dir(self) -> Path:

@@ -115,23 +115,9 @@ def reader_paths(live):
     ]
 
 
-def hold_every_worker(live, path, seconds=1.0):
-    """Send one held request per worker at once, so each worker serves ``path``."""
-    live.clear_held()
-    results = []
-    threads = [
-        threading.Thread(
-            target=lambda: results.append(raw_status(live.url, path, {"X-Fault-Hold": str(seconds)}))
-        )
-        for _ in range(live.workers)
-    ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    # A sync worker takes one request at a time: held together, they went to different workers.
-    assert len(set(live.held_pids())) == live.workers
-    return results
+def statuses_on_every_worker(live, path):
+    """Each worker serves ``path`` once; return the statuses."""
+    return [status for status, *_ in live.get_on_every_worker(path).values()]
 
 
 def test_a_worker_killed_mid_request_is_replaced_while_the_others_serve(live):
@@ -193,7 +179,7 @@ def test_a_deleted_index_makes_only_search_unavailable_until_rebuild_index(live)
     total = search_total(live)
     assert total > 100
     # Every worker has its searcher open when the directory goes, as on a busy site.
-    assert hold_every_worker(live, "/search/?q=%E9%AD%8F%E9%83%BD") == [200] * live.workers
+    assert statuses_on_every_worker(live, "/search/?q=魏都") == [200] * live.workers
     versions.remove(live.index_dir)
     assert_search_unavailable_and_the_rest_serves(live)
     rebuild_and_check(live, total)
@@ -212,7 +198,7 @@ def corrupt_index(live):
 
 def test_a_corrupt_index_makes_only_search_unavailable(live):
     total = search_total(live)
-    assert hold_every_worker(live, "/search/?q=%E9%AD%8F%E9%83%BD") == [200] * live.workers
+    assert statuses_on_every_worker(live, "/search/?q=魏都") == [200] * live.workers
     corrupt_index(live)
     assert_search_unavailable_and_the_rest_serves(live)
     # The README's recovery for a corrupt index: remove the directory, rebuild. (rebuild_index

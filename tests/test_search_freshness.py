@@ -8,12 +8,11 @@ case is made by hand below, with two builds of one generation swapped under a se
 import contextlib
 import json
 import sqlite3
-import threading
 import urllib.parse
 
 import pytest
 
-from tests.live import Browser, LiveArchive, wait_until
+from tests.live import LiveArchive
 
 pytestmark = pytest.mark.slow
 WORKERS = 2
@@ -31,27 +30,12 @@ def archive(tmp_path_factory):
 
 
 def titles_on_each_worker(archive, q):
-    """Return {worker pid: titles found for ``q``}, asking every worker.
-
-    A request that holds one worker (the test hook's X-Fault-Hold) leaves the search to
-    the other; repeated until each worker has answered.
-    """
-    pids = set(archive.worker_pids())
-    answers = {}
-    for _ in range(40):
-        archive.clear_held()
-        holder = threading.Thread(
-            target=lambda: Browser(archive.url).get("/healthz", headers={"X-Fault-Hold": "1.5"})
-        )
-        holder.start()
-        held = wait_until(archive.held_pids, timeout=10, what="a held worker")[0]
-        body = json.loads(Browser(archive.url).get("/api/search?" + urllib.parse.urlencode({"q": q}))[1])
-        (other,) = pids - {held}
-        answers[other] = [h["title"] for h in body["hits"]]
-        holder.join()
-        if set(answers) == pids:
-            return answers
-    raise AssertionError(f"only workers {sorted(answers)} of {sorted(pids)} answered")
+    """Return {worker pid: titles found for ``q``}, one search served by each worker."""
+    answers = archive.get_on_every_worker("/api/search?" + urllib.parse.urlencode({"q": q}))
+    assert sorted(answers) == sorted(archive.worker_pids())
+    return {
+        pid: [h["title"] for h in json.loads(body)["hits"]] for pid, (status, body, *_) in answers.items()
+    }
 
 
 def toc(archive):
