@@ -1,10 +1,11 @@
+import shutil
 from collections import defaultdict
 
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 
-from gazetteer.search import indexing
+from gazetteer.search import indexing, versions
 
 EDITOR_PASSWORD = "correct horse 7"
 
@@ -50,6 +51,23 @@ def index_restored(monkeypatch, django_db_blocker):
     yield restorer
     with django_db_blocker.unblock():
         restorer.restore()
+
+
+@pytest.fixture
+def index_put_back(tmp_path):
+    """The search index as it was before the test, put back after it, for a test that
+    loads volumes. Rebuilding at teardown would not do: teardown runs inside the test's
+    transaction, before its rollback, so the rebuilt index kept the loaded documents for
+    the tests that follow (every search total of the sample doubled)."""
+    path = indexing.backend().path
+    saved = tmp_path / "index-before"
+    shutil.copytree(versions.live_build(path), saved)
+    yield
+    build = versions.new_build(path)
+    shutil.rmtree(build)
+    shutil.copytree(saved, build)
+    previous = versions.switch(path, build)
+    versions.prune(path, [build, previous])
 
 
 @pytest.fixture

@@ -26,17 +26,11 @@ NEWSPAPER = Path(settings.BASE_DIR) / "tests" / "data" / "grow" / "yongchuan-new
 OLD_TEXT = "要充分发挥大周再生金属产业优势"
 
 
-@pytest.fixture
-def index_rebuilt_after():
-    yield
-    indexing.rebuild()  # the test's rows are rolled back; its documents must go too
-
-
 def entry_ids(q):
     return {h["id"] for h in search({"q": q}).hits}
 
 
-def test_a_new_name_that_splits_an_earlier_word_finds_the_old_text_and_the_new(index_rebuilt_after):
+def test_a_new_name_that_splits_an_earlier_word_finds_the_old_text_and_the_new(index_put_back):
     if not indexing.in_sync():
         # What the load does with an index that lags the database is another test's
         # (test_commands); this one starts, as an archive does, from an index in step.
