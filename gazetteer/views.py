@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections import OrderedDict
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -128,7 +128,7 @@ def letter_starts(rows, model=None):
     """
     if model is None:
         counts = (
-            rows.annotate(initial=Substr("sort_key", 1, 2)).order_by("initial").values_list("initial").annotate(n=Count("id"))
+            rows.annotate(initial=Substr("sort_key", 1, 2)).order_by("initial").values_list("initial").annotate(n=Count("*"))
         )
         counts = [(initial_of_sort_key(initial), n) for initial, n in counts]
     else:
@@ -194,7 +194,7 @@ def home(request):
         row["date"]: row["n"]
         for row in dated.filter(date__in=dated.order_by("-date").values("date").distinct()[:LATEST_DAYS])
         .values("date")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))
     }
     latest = {
         day: list(
@@ -215,13 +215,13 @@ def home(request):
     ]
     # A city archive's regions: the home page names those with most volumes; /volumes/
     # lists them all.
-    regions = list(Volume.objects.exclude(region="").values("region").annotate(n=Count("id")).order_by("region"))
+    regions = list(Volume.objects.exclude(region="").values("region").annotate(n=Count("*")).order_by("region"))
     region_count = len(regions)
     if region_count > HOME_REGIONS:
         regions = sorted(sorted(regions, key=lambda r: -r["n"])[:HOME_REGIONS], key=lambda r: r["region"])
     # Grouped by kind, the count reads an index of kinds, not every entry's row (with its
     # text): flat as the archive grows.
-    by_kind = dict(Entry.objects.order_by().values_list("kind").annotate(n=Count("id")))
+    by_kind = dict(Entry.objects.order_by().values_list("kind").annotate(n=Count("*")))
     counts = {
         "entries": sum(by_kind.values()),
         "chronicle": by_kind.get(Entry.Kind.CHRONICLE, 0),
@@ -254,13 +254,13 @@ def volumes(request):
         rows = rows.filter(kind=kind)
     if region:
         rows = rows.filter(region=region)
-    kinds = Volume.objects.values("kind").annotate(n=Count("id")).order_by("kind")
-    regions = Volume.objects.exclude(region="").values("region").annotate(n=Count("id")).order_by("region")
+    kinds = Volume.objects.values("kind").annotate(n=Count("*")).order_by("kind")
+    regions = Volume.objects.exclude(region="").values("region").annotate(n=Count("*")).order_by("region")
     page = paginate(request, rows, PER_PAGE)
     # Entries counted for this page's volumes only: counting them for every volume (a
     # GROUP BY over every entry of the archive) made the page grow with the archive.
     counts = dict(
-        Entry.objects.filter(volume__in=[v.pk for v in page]).values_list("volume").annotate(n=Count("id")).order_by()
+        Entry.objects.filter(volume__in=[v.pk for v in page]).values_list("volume").annotate(n=Count("*")).order_by()
     )
     for v in page:
         v.entry_count = counts.get(v.pk, 0)
@@ -375,7 +375,7 @@ def volume(request, slug):
     )
     kinds = [
         (Entry.Kind(row["kind"]).label, row["n"])
-        for row in Entry.objects.filter(volume=volume).values("kind").annotate(n=Count("id")).order_by("-n")
+        for row in Entry.objects.filter(volume=volume).values("kind").annotate(n=Count("*")).order_by("-n")
     ]
     return render(
         request,
@@ -521,9 +521,8 @@ def _facet_urls(request, name):
         return lambda value: url_with(request, page=None, **{name: value})
     rest = request.GET.copy()
     rest.pop("page", None)
-    prefix = request.path + "?" + (rest.urlencode() + "&" if rest else "")
-    key = name.encode()
-    return lambda value: prefix + urlencode({key: str(value).encode()})
+    prefix = request.path + "?" + (rest.urlencode() + "&" if rest else "") + quote_plus(name) + "="
+    return lambda value: prefix + quote_plus(str(value))
 
 
 def _facets(request, result, volume_titles):
@@ -533,12 +532,13 @@ def _facets(request, result, volume_titles):
         active = request.GET.get(name, "")
         values = []
         facet_url = _facet_urls(request, name)
+        label_of = {
+            "volume": lambda value: volume_titles.get(value, value),
+            "kind": lambda value: kind_labels.get(value, value),
+            "year": lambda value: f"{value}年",
+        }.get(name, str)
         for value, count in result.facets.get(name, {}).items():
-            label = {"volume": volume_titles.get(value, value), "kind": kind_labels.get(value, value)}.get(
-                name, value
-            )
-            if name == "year":
-                label = f"{value}年"
+            label = label_of(value)
             on = value == active
             values.append(
                 {
@@ -701,7 +701,7 @@ def _chronicle_years():
     covers them too, and the query does not grow with the years a chronicle spans.
     """
     rows = (
-        Entry.objects.chronicle().exclude(year=None).values("year").annotate(n=Count("id")).order_by("year")
+        Entry.objects.chronicle().exclude(year=None).values("year").annotate(n=Count("*")).order_by("year")
     )
     return [(row["year"], row["n"]) for row in rows]
 
