@@ -16,6 +16,13 @@ most of Whoosh's own time in two places that do nothing for this archive's index
   fields, IDs, keywords) Whoosh's reader does not remember that the column is absent
   and asks the file system again: one ``stat()`` per posting. Here the answer is kept.
 
+- **Blocks pickled with protocol 2.** Whoosh pickles each posting block with pickle's
+  protocol 2, which has no opcode for bytes: every posting's value (an n-gram's
+  positions) is written as a call of ``_codecs.encode(str, "latin1")`` and read back by
+  making that call. Here blocks are pickled with the highest protocol, which writes
+  bytes as bytes: the n-gram blocks are half the size and read ~4× faster (许昌's 145
+  blocks at 100× the sample: 14.1 → 3.5 ms). Whoosh's reader unpickles any protocol.
+
 And adding a volume spent most of its index time in Whoosh's ``update_document``
 opening a new reader of every segment per document; ``ArchiveWriter`` keeps one.
 
@@ -29,10 +36,12 @@ import heapq
 import io
 import pickle
 import queue
+import zlib
 
-from whoosh.codec.whoosh3 import W3PerDocReader
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3Codec, W3PerDocReader, W3PostingsWriter
 from whoosh.searching import Searcher
 from whoosh.util import random_name
+from whoosh.util.numeric import length_to_byte
 from whoosh.writing import SegmentWriter
 
 from . import mapped  # noqa: F401 (opens the index without copying it)
@@ -138,6 +147,45 @@ def _by_document(postings):
     return sorted(postings, key=lambda p: p[2])
 
 
+class BlockWriter(W3PostingsWriter):
+    """Whoosh's posting writer, its blocks pickled with the highest protocol (see the
+    module's docstring). The block is Whoosh's own otherwise: the same tuple of minified
+    ids, weights and values, the same block info, compression and length prefix."""
+
+    def _write_block(self, last=False):
+        if not self._blockcount:
+            self._postfile.write(WHOOSH3_HEADER_MAGIC)
+        self._terminfo.add_block(self)
+        data = (self._mini_ids(), self._mini_weights(), self._mini_values())
+        databytes = pickle.dumps(data, pickle.HIGHEST_PROTOCOL)
+        comp = self._compression
+        if comp:
+            databytes = zlib.compress(databytes, comp)
+        ids = self._ids
+        info = (len(ids), ids[-1], self._maxweight, comp, length_to_byte(self._minlength), length_to_byte(self._maxlength))
+        # The block info stays protocol 2: Whoosh skips blocks by reading it, and it holds no bytes.
+        infobytes = pickle.dumps(info, 2)
+        length = len(infobytes) + len(databytes)
+        self._postfile.write_int(-length if last else length)
+        self._postfile.write(infobytes)
+        self._postfile.write(databytes)
+        self._blockcount += 1
+        self._new_block()
+
+
+class _BlockCodec(W3Codec):
+    """Whoosh 3's codec with the ``BlockWriter``: only a field writer holds one."""
+
+    def postings_writer(self, dbfile, byteids=False):
+        return BlockWriter(
+            dbfile,
+            blocklimit=self._blocklimit,
+            byteids=byteids,
+            compression=self._compression,
+            inlinelimit=self._inlinelimit,
+        )
+
+
 class _LengthsReader(W3PerDocReader):
     """The new segment's per-document reader, remembering which length columns are absent."""
 
@@ -174,6 +222,10 @@ class ArchiveWriter(SegmentWriter):
         super().__init__(ix, **kwargs)
         self.pool = TermPool(self._tempstorage)
         self._kept = None
+        # The field writer's codec swapped, not the segment's: the segment (and its
+        # codec) is pickled into the index's table of contents, which stays plain Whoosh.
+        stock = self.fieldwriter._codec
+        self.fieldwriter._codec = _BlockCodec(stock._blocklimit, stock._compression, stock._inlinelimit)
 
     def searcher(self, **kwargs):
         if kwargs:

@@ -5,7 +5,9 @@ Pure Whoosh, no database: the same documents through ``SegmentWriter`` and throu
 earlier segments) must give identical postings, lengths and stored fields.
 """
 
+import pickle
 import random
+import zlib
 
 import pytest
 from whoosh.fields import ID, NUMERIC, TEXT, Schema
@@ -81,3 +83,33 @@ def test_the_pool_yields_postings_in_field_term_document_order_across_runs():
     assert list(pool.iter_postings()) == sorted(postings)  # 0 came in a later run than 2
     pool.cleanup()
     assert not pool.runs and not storage.list()
+
+
+def block_protocols(ix, fieldname):
+    """Return the pickle protocol of every posting block of a field (Whoosh's header byte)."""
+    protocols = set()
+    with ix.searcher() as searcher:
+        for leaf, _ in searcher.leaf_searchers():
+            r = leaf.reader()
+            for btext in r.lexicon(fieldname):
+                m = r._terms.matcher(fieldname, btext, r.schema[fieldname].format)
+                if not hasattr(m, "_dataoffset"):
+                    continue  # a posting list short enough to be kept in the term's info
+                while True:
+                    data = m._postfile.get(m._dataoffset, m._nextoffset - m._dataoffset)
+                    protocols.add((zlib.decompress(data) if m._compression else data)[1])
+                    if m._lastblock:
+                        break
+                    m._next_block()
+    return protocols
+
+
+def test_blocks_are_pickled_with_the_highest_protocol_and_read_by_whoosh():
+    """Protocol 2 (Whoosh's) pickles each posting's bytes as a call of _codecs.encode."""
+    batches = [(3, 60), (4, 20)]
+    stock, ours = build(SegmentWriter, batches), build(ArchiveWriter, batches)
+    assert block_protocols(stock, "grams") == {2}
+    assert block_protocols(ours, "grams") == block_protocols(ours, "text") == {pickle.HIGHEST_PROTOCOL}
+    assert contents(ours) == contents(stock)
+    size = lambda ix: sum(ix.storage.file_length(name) for name in ix.storage.list())  # noqa: E731
+    assert size(ours) < size(stock)
