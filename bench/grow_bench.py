@@ -16,7 +16,8 @@ Builds (or reuses) the N× archive of ``bench/scale.py`` in DATA_DIR and reports
                 client and the whole middleware stack
     memory      this process's peak RSS after each step
 
-With ``--profile`` the rebuild runs under cProfile and the top of the profile is printed.
+With ``--profile`` the rebuild runs under cProfile, in this one process (no writer
+processes), and the top of the profile is printed.
 Set ``DATABASE_URL`` to run on PostgreSQL instead of the data dir's SQLite file. The
 figures are printed as JSON and appended to DATA_DIR/grow-bench.jsonl.
 """
@@ -196,7 +197,8 @@ def main(argv=None):
         started, cpu, children_before = time.monotonic(), time.process_time(), children_cpu()
         if profile:
             profile.enable()
-        documents = indexing.rebuild()
+        # Profiled, one process writes: the writer processes' work would not be seen.
+        documents = indexing.rebuild(writers=0 if profile else None)
         if profile:
             profile.disable()
         report["rebuild"] = {
