@@ -15,6 +15,8 @@ Builds (or reuses) the N× archive of ``bench/scale.py`` in DATA_DIR and reports
                 archive (home, volumes, people, organisations), through Django's test
                 client and the whole middleware stack
     memory      this process's peak RSS after each step
+    loop        seconds of a fixed pure-Python loop at the start and the end: the
+                machine's speed at the time (it varies by half on this VM)
 
 With ``--profile`` the rebuild runs under cProfile, in this one process (no writer
 processes), and the top of the profile is printed.
@@ -45,6 +47,18 @@ if str(REPO) not in sys.path:
 from bench import scale  # noqa: E402
 
 QUERIES = ["地震", "建置沿革", "春节团拜会", "脱贫攻坚", "疫情防控", "许昌", "招商引资", "人大代表", "李朝锋", "PM2.5", "城市 乡村", "發展 規劃"]
+
+
+def machine_speed() -> float:
+    """Seconds for a fixed pure-Python loop (median of three): this virtual machine's
+    speed varies by half between hours, so each run records it at its start and end."""
+    times = []
+    for _ in range(3):
+        started, total = time.perf_counter(), 0
+        for i in range(2_000_000):
+            total += i
+        times.append(time.perf_counter() - started)
+    return round(sorted(times)[1], 3)
 
 
 def peak_mb() -> float:
@@ -178,7 +192,7 @@ def main(argv=None):
 
     from gazetteer.search import indexing, versions
 
-    report = {"n": args.n, "database": connection.vendor, "python": platform.python_version(), "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    report = {"n": args.n, "database": connection.vendor, "python": platform.python_version(), "started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "loop_seconds_at_start": machine_speed()}
     workdir = data_dir / "scaled-corpus"
     call_command("migrate", verbosity=0, interactive=False)
     remove_volume(scale.copy_slug("weidu-newspaper-2022-12", args.n))  # from an earlier run
@@ -225,7 +239,9 @@ def main(argv=None):
 
     report["pages"] = pages(args.pages)
     report["memory_mb"] = peak_mb()
+    report["loop_seconds_at_end"] = machine_speed()
     print(json.dumps(report["pages"], ensure_ascii=False, indent=1), flush=True)
+    print(json.dumps({"loop_seconds": [report["loop_seconds_at_start"], report["loop_seconds_at_end"]]}), flush=True)
     with open(data_dir / "grow-bench.jsonl", "a", encoding="utf-8") as f:
         f.write(json.dumps(report, ensure_ascii=False) + "\n")
 
