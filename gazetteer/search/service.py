@@ -252,28 +252,19 @@ def _snippets(rows, terms) -> dict[int, str]:
     those columns (a table cell, a caption, an author) are read whole, all in one query
     with their authors and captions: one by one that was three queries per such hit.
     """
-    out, rest = {}, []
-    for row in rows:
-        own = _own_parts(row)
-        found = next((f for part in own if part and (f := snippet(part, terms, matched_only=True))), "") if terms else ""
-        if found or not terms:
-            out[row["id"]] = found or snippet(row["text"] or row["title"], ())
-        else:
-            rest.append(row)
+    found = {row["id"]: _first_match(_own_parts(row), terms) for row in rows} if terms else {}
+    rest = [pk for pk, f in found.items() if not f]
     if rest:
-        wholes = Entry.objects.prefetch_related("bylines__person", "captions").in_bulk([row["id"] for row in rest])
-        for row in rest:
-            own, whole = _own_parts(row), wholes.get(row["id"])
-            found = next(
-                (
-                    f
-                    for part in (searchable_parts(whole) if whole else ())
-                    if part not in own and (f := snippet(part, terms, matched_only=True))
-                ),
-                "",
-            )
-            out[row["id"]] = found or snippet(row["text"] or row["title"], ())
-    return out
+        wholes = Entry.objects.prefetch_related("bylines__person", "captions").in_bulk(rest)
+        for row in rows:
+            if row["id"] in wholes:
+                found[row["id"]] = _first_match(searchable_parts(wholes[row["id"]]), terms, skip=_own_parts(row))
+    return {row["id"]: found.get(row["id"]) or snippet(row["text"] or row["title"], ()) for row in rows}
+
+
+def _first_match(parts, terms, skip=()) -> str:
+    """The snippet of the first of ``parts`` (not in ``skip``) that has a match, or ""."""
+    return next((f for p in parts if p and p not in skip and (f := snippet(p, terms, matched_only=True))), "")
 
 
 def _own_parts(row) -> list[str]:
