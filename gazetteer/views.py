@@ -15,8 +15,8 @@ from urllib.parse import quote_plus, urlencode
 from django import forms
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
-from django.db.models.functions import Substr
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Window
+from django.db.models.functions import RowNumber, Substr
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from . import citations, tombstones
+from . import citations, figures, tombstones
 from .api import toc_tree
 from .citations import DOCUMENT_TYPES, citation, entry_authors  # noqa: F401 — kept importable from views
 from .dates import EntryDate, entry_date_html, year_label
@@ -176,11 +176,11 @@ def home(request):
         per_kind[kind] = per_kind.get(kind, 0) + 1
         if per_kind[kind] <= HOME_VOLUMES_PER_KIND:
             shown.append(pk)
-    volumes = list(
-        Volume.objects.filter(pk__in=shown)
-        .annotate(entry_count=Count("entries"))
-        .order_by("kind", "-year", "slug")
-    )
+    archive = figures.Figures()  # counted once per change of the archive, not per request
+    volumes = list(Volume.objects.filter(pk__in=shown).order_by("kind", "-year", "slug"))
+    per_volume = archive.entries_per_volume()
+    for v in volumes:
+        v.entry_count = per_volume.get(v.pk, 0)
     kinds = OrderedDict()
     for v in volumes:
         kinds.setdefault(
@@ -190,20 +190,18 @@ def home(request):
     # the same days, so the rest of a day is one link away. Only items dated to the day:
     # a 是月 item stored from the 1st of its month did not happen on the 1st.
     dated = Entry.objects.chronicle().exclude(date=None).filter(date_precision__in=["day", ""])
-    day_counts = {
-        row["date"]: row["n"]
-        for row in dated.filter(date__in=dated.order_by("-date").values("date").distinct()[:LATEST_DAYS])
-        .values("date")
-        .annotate(n=Count("*"))
-    }
-    latest = {
-        day: list(
-            dated.filter(date=day)
-            .select_related("volume")
-            .order_by("volume__slug", "position")[:LATEST_PER_DAY]
-        )
-        for day in sorted(day_counts, reverse=True)
-    }
+    in_day = {"partition_by": F("date"), "order_by": [F("volume__slug").asc(), F("position").asc()]}
+    latest, day_counts = {}, {}
+    # One query: the first items of each of the latest days, with the day's count.
+    for item in (
+        dated.filter(date__in=dated.order_by("-date").values("date").distinct()[:LATEST_DAYS])
+        .select_related("volume")
+        .annotate(rank=Window(RowNumber(), **in_day), day_count=Window(Count("*"), partition_by=F("date")))
+        .filter(rank__lte=LATEST_PER_DAY)
+        .order_by("-date", "volume__slug", "position")
+    ):
+        latest.setdefault(item.date, []).append(item)
+        day_counts[item.date] = item.day_count
     days = [
         {
             "date": day,
@@ -219,9 +217,7 @@ def home(request):
     region_count = len(regions)
     if region_count > HOME_REGIONS:
         regions = sorted(sorted(regions, key=lambda r: -r["n"])[:HOME_REGIONS], key=lambda r: r["region"])
-    # Grouped by kind, the count reads an index of kinds, not every entry's row (with its
-    # text): flat as the archive grows.
-    by_kind = dict(Entry.objects.order_by().values_list("kind").annotate(n=Count("*")))
+    by_kind = archive.entries_by_kind()
     counts = {
         "entries": sum(by_kind.values()),
         "chronicle": by_kind.get(Entry.Kind.CHRONICLE, 0),
@@ -236,8 +232,8 @@ def home(request):
             "regions": regions,
             "region_count": region_count,
             "counts": counts,
-            "person_count": Person.objects.count(),
-            "organisation_count": Organisation.objects.count(),
+            "person_count": archive.people(),
+            "organisation_count": archive.organisations(),
             "days": days,
         },
     )
@@ -694,18 +690,6 @@ def _chronicle(request):
     return form, items.order_by("year", F("date").asc(nulls_first=True), "volume__slug", "position")
 
 
-def _chronicle_years():
-    """Return [(year, count)] of the 大事记 in one query grouped on the indexed ``year``.
-
-    ``Entry.year`` holds the years a date cannot (公元前651年 is -651), so the count
-    covers them too, and the query does not grow with the years a chronicle spans.
-    """
-    rows = (
-        Entry.objects.chronicle().exclude(year=None).values("year").annotate(n=Count("*")).order_by("year")
-    )
-    return [(row["year"], row["n"]) for row in rows]
-
-
 def _year_url(request, year):
     """The timeline of one year: a date range, or ``year=`` for one before the common era."""
     if year >= 1:
@@ -715,6 +699,7 @@ def _year_url(request, year):
 
 def chronicle(request):
     form, items = _chronicle(request)
+    years = figures.Figures().chronicle_years()
     context = {
         "form": form,
         "years": [
@@ -724,7 +709,7 @@ def chronicle(request):
                 "count": count,
                 "url": _year_url(request, year),
             }
-            for year, count in _chronicle_years()
+            for year, count in years
         ],
         "volumes": Volume.objects.filter(
             Exists(Entry.objects.filter(volume=OuterRef("pk"), kind=Entry.Kind.CHRONICLE))
@@ -734,10 +719,12 @@ def chronicle(request):
     if items is None:
         context["error"] = "；".join(" ".join(errors) for errors in form.errors.values())
         return render(request, "gazetteer/chronicle.html", context, status=400)
-    page = paginate(request, items, CHRONICLE_PER_PAGE)
+    filtered = any(form.cleaned_data.values())
+    # Unfiltered, the items are those the years count: not counted a second time.
+    page = paginate(request, items, CHRONICLE_PER_PAGE, count=None if filtered else sum(n for _, n in years))
     context["items"] = page
     context["timeline"] = _timeline(page.object_list)
-    context["filtered"] = any(form.cleaned_data.values())
+    context["filtered"] = filtered
     return render(request, "gazetteer/chronicle.html", context)
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.core.management import call_command
 
+from gazetteer import figures
 from gazetteer.search import indexing, versions
 
 EDITOR_PASSWORD = "correct horse 7"
@@ -15,6 +16,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the whole sample corpus once per test session, as `load_corpus` does."""
     with django_db_blocker.unblock():
         call_command("load_corpus", verbosity=0)
+
+
+@pytest.fixture(autouse=True)
+def figures_counted_afresh():
+    """Every test counts the archive's figures (home's totals, …) afresh: its changes are
+    rolled back uncommitted, so the version they are kept by would not show them."""
+    figures.forget()
+    yield
+    figures.forget()
 
 
 class IndexRestorer:

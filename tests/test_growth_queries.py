@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from bench import scale
 from gazetteer import corpus
-from gazetteer.models import Volume
+from gazetteer.models import Entry, Volume
 
 pytestmark = pytest.mark.django_db
 GROWING = [
@@ -37,15 +37,22 @@ def queries(client, url):
     return len(ctx.captured_queries)
 
 
+def entries_on_home(client):
+    return int(re.search(r"<strong>(\d+)</strong> 个条目", client.get("/").content.decode()).group(1))
+
+
 def test_pages_that_list_the_archive_make_as_many_queries_at_twice_its_size(
     client, tmp_path, django_assert_max_num_queries, index_put_back
 ):
     at_1x = {url: queries(client, url) for url in GROWING}
+    at_1x_entries = entries_on_home(client)
     assert max(at_1x.values()) <= 15
     results = [corpus.load_volume(meta, paths) for k, meta, paths in scale.copies(2, tmp_path) if k == 1]
     corpus.after_load(results)
     assert Volume.objects.count() == 8
     assert "安川" in client.get("/volumes/").content.decode()  # the new district is listed
+    # Home's figures, kept by each process, are counted again: the load wrote the index.
+    assert entries_on_home(client) == Entry.objects.count() == 2 * at_1x_entries
     for url in GROWING:
         client.get(url)  # warm again: the load changed what the caches hold
         with django_assert_max_num_queries(at_1x[url]):

@@ -8,8 +8,10 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gazetteer import citations, pinyin, store, views
@@ -126,7 +128,7 @@ def test_the_500_page_renders_without_a_request():
 def test_home_shows_the_holdings_counts_search_box_and_latest_chronicle_days(
     client, django_assert_max_num_queries
 ):
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(9):
         response = client.get("/")
     text = text_of(response)
     assert "收录 4 种文献、690 个条目，其中大事记 228 则、讲话 9 篇；" in text
@@ -145,6 +147,30 @@ def test_home_shows_the_holdings_counts_search_box_and_latest_chronicle_days(
         assert e.get_absolute_url() in hrefs(response)
     for url in ("/chronicle/", "/people/", "/organisations/", f"/volumes/{YEARBOOK}/"):
         assert url in hrefs(response)
+
+
+def test_home_counts_the_archive_once_per_change_of_it(client, django_capture_on_commit_callbacks):
+    def get_home():
+        with CaptureQueriesContext(connection) as ctx:
+            text = text_of(client.get("/"))
+        archive_counts = [
+            q["sql"]
+            for q in ctx.captured_queries
+            if re.search(r'COUNT\(\*\).* FROM "gazetteer_(entry|person|organisation)"( GROUP BY|$)', q["sql"])
+        ]
+        return text, archive_counts
+
+    text, counts = get_home()
+    assert "690 个条目" in text and len(counts) == 4  # entries by kind and by volume, people, organisations
+    text, counts = get_home()
+    assert "690 个条目" in text and counts == []  # kept: the archive has not changed
+    # A change queues its reindexing when it commits: the figures are counted again.
+    entry = Entry.objects.get(volume__slug=YEARBOOK, title="建置沿革")
+    with django_capture_on_commit_callbacks(execute=True):
+        entry.delete()
+    text, counts = get_home()
+    assert "收录 4 种文献、689 个条目" in text and "魏都年鉴（2021） 许昌市魏都区 · 2021年 · 612 条" in text
+    assert len(counts) == 4
 
 
 def test_home_names_the_regions_with_most_volumes_and_how_many_there_are(client):

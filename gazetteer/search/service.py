@@ -18,7 +18,7 @@ from whoosh import query as wq
 from ..models import Entry, Section, Volume
 from ..search_indexes import searchable_parts
 from . import dictionary, suggest
-from .backend import Overtime
+from .backend import Overtime, index_stamp
 from .highlight import snippet
 from .indexing import backend, label
 from .query import MAX_QUERY_LENGTH, MAX_WORDS, parse_query
@@ -120,6 +120,13 @@ class SearchResult:
             "hits": self.hits,
             "facets": self.facets,
         }
+
+
+def index_version() -> tuple | None:
+    """What identifies the index's current commit (it changes with every commit and
+    rebuild); None where there is no index on disk."""
+    be = backend()
+    return index_stamp(be.path) if be.use_file_storage else None
 
 
 def _filters(data) -> wq.Query | None:
@@ -319,4 +326,4 @@ def _hits(hits, terms, request):
     return out
 
 
-__all__ = ["SearchForm", "SearchResult", "SearchUnavailable", "search", "MAX_QUERY_LENGTH", "PER_PAGE"]
+__all__ = ["SearchForm", "SearchResult", "SearchUnavailable", "search", "index_version", "MAX_QUERY_LENGTH", "PER_PAGE"]
