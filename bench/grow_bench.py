@@ -146,6 +146,10 @@ def pages(sample: int) -> dict:
         "people": ["/people/", "/people/?page=2", "/people/?page=50"] + ["/people/"] * 2,
         "organisations": ["/organisations/"] * 5,
     }
+    # The app as gunicorn's preload loads it in a worker's master: every view imported and
+    # what is loaded frozen out of the garbage collector's sight (gazetteer/wsgi.py).
+    import gazetteer.wsgi  # noqa: F401
+
     storages = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     override_settings(STORAGES=storages).enable()
     client = Client()

@@ -600,16 +600,13 @@ def _suggestions(data, result):
 
 def search_page(request):
     form = SearchForm(request.GET)
-    volume_titles = dict(Volume.objects.values_list("slug", "title"))
+    archive = figures.Figures()
+    volume_titles = archive.volume_titles()
     context = {
         "form": form,
         "q": request.GET.get("q", "").strip(),
         "max_length": MAX_QUERY_LENGTH,
-        "speakers": Entry.objects.speeches()
-        .exclude(speaker="")
-        .order_by("speaker")
-        .values_list("speaker", flat=True)
-        .distinct(),
+        "speakers": archive.speakers(),
         "hidden": [
             (name, request.GET[name])
             for name in ("volume", "kind", "year", "category", "author")

@@ -467,6 +467,19 @@ def test_entry_queries_do_not_grow_with_mentions(client, django_assert_max_num_q
 # --- search --------------------------------------------------------------------------
 
 
+def test_the_search_facets_name_a_renamed_volume_at_once(client, django_capture_on_commit_callbacks):
+    def volume_facet_label():
+        html = client.get("/search/", {"q": "疫情防控"}).content.decode()
+        return re.search(rf'<a href="[^"]*volume={YEARBOOK}"[^>]*>([^<]+)</a>', html).group(1)
+
+    assert volume_facet_label() == "魏都年鉴（2021）"
+    volume = Volume.objects.get(slug=YEARBOOK)
+    volume.title = "魏都年鉴（2021年卷）"
+    with django_capture_on_commit_callbacks(execute=True):
+        volume.save()
+    assert volume_facet_label() == "魏都年鉴（2021年卷）"
+
+
 def test_search_keeps_the_query_counts_and_highlights(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(8):
         response = client.get("/search/", {"q": "疫情防控"})
