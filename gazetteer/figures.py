@@ -1,15 +1,16 @@
 """Figures over the whole archive, counted once per change of the archive.
 
 Home's "收录 N 个条目、人物 N 位", /chronicle/'s years, the JSON API's entries per
-volume and the search page's volume titles and speakers read every row of a table: the one query grows with the archive (entries by
-kind on PostgreSQL: 4 ms at 30× the sample, 9 ms at 100×), on every request. They only
-change when the archive does, so each process keeps them, keyed by ``version()``, and
-counts again when it changes.
+volume and the search page's volume titles and speakers read every row of a table: a
+query that grows with the archive (entries by kind on PostgreSQL: 4 ms at 30× the
+sample, 9 ms at 100×), on every request. They only change when the archive does, so
+each process keeps them, keyed by ``version()``, and counts again when it changes.
 
 ``version()`` changes with every change of an entry, a person or an organisation:
 
 - every such save or delete queues an ``IndexTask`` when it commits (the search
-  signal processor, ``search.indexing``), so the newest task's id changes at once;
+  signal processor, ``search.indexing``), so the newest task's id changes at once (ids
+  are never reused: a sequence on PostgreSQL, AUTOINCREMENT on SQLite);
 - the indexer applies the queue, and loads write the index themselves: either way the
   index's stamp (its table of contents) changes.
 
