@@ -18,24 +18,31 @@ from .query import ParsedQuery, normalize, normalize_with_map
 _BREAKS = "。！？；\n!?;"
 
 
-def _terms(terms: Iterable[str] | ParsedQuery | str) -> list[str]:
-    if isinstance(terms, ParsedQuery):
-        terms = terms.terms
-    elif isinstance(terms, str):
-        terms = [terms]
-    return sorted({t for t in (normalize(t) for t in terms) if t}, key=len, reverse=True)
+class Terms:
+    """The folded terms of a query and the expression that finds them, made once for
+    every part of every hit of a page (each made them again: 80 times a search)."""
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, terms: Iterable[str] | ParsedQuery | str):
+        if isinstance(terms, ParsedQuery):
+            terms = terms.terms
+        elif isinstance(terms, str):
+            terms = [terms]
+        # Longer terms first: the alternation then prefers them where matches overlap.
+        wanted = sorted({t for t in (normalize(t) for t in terms) if t}, key=len, reverse=True)
+        self.pattern = re.compile("|".join(map(re.escape, wanted))) if wanted else None
 
 
-def find_matches(text: str, terms: Iterable[str] | ParsedQuery | str) -> list[tuple[int, int, str]]:
+def find_matches(text: str, terms: Terms | Iterable[str] | ParsedQuery | str) -> list[tuple[int, int, str]]:
     """Return (start, end, term) of every match of ``terms`` in ``text``, left to right.
 
     Longer terms win where matches overlap; offsets are in ``text``.
     """
-    wanted = _terms(terms)
-    if not wanted or not text:
+    pattern = (terms if isinstance(terms, Terms) else Terms(terms)).pattern
+    if pattern is None or not text:
         return []
     folded, spaces = normalize_with_map(text)
-    pattern = re.compile("|".join(map(re.escape, wanted)))
     out = []
     for m in pattern.finditer(folded):
         s, e = m.span()
@@ -57,7 +64,7 @@ def _marked(text: str, matches: list[tuple[int, int, str]], start: int, end: int
     return "".join(out)
 
 
-def highlight(text: str, terms: Iterable[str] | ParsedQuery | str) -> str:
+def highlight(text: str, terms: Terms | Iterable[str] | ParsedQuery | str) -> str:
     """Return the whole of ``text`` as escaped HTML with ``<mark>`` around each match."""
     return _marked(text, find_matches(text, terms), 0, len(text))
 
@@ -81,7 +88,13 @@ def _best_window(matches: list[tuple[int, int, str]], length: int) -> tuple[int,
     return best
 
 
-def snippet(text: str, terms: Iterable[str] | ParsedQuery | str, *, length: int = 120, matched_only: bool = False) -> str:
+def snippet(
+    text: str,
+    terms: Terms | Iterable[str] | ParsedQuery | str,
+    *,
+    length: int = 120,
+    matched_only: bool = False,
+) -> str:
     """Return about ``length`` characters of ``text`` around its best matches, as safe HTML.
 
     The window with the most distinct terms (then the most matches) is chosen and the

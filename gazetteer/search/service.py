@@ -19,7 +19,7 @@ from ..models import Entry, Section, Volume
 from ..search_indexes import searchable_parts
 from . import dictionary, suggest
 from .backend import Overtime, index_stamp
-from .highlight import snippet
+from .highlight import Terms, snippet
 from .indexing import backend, label
 from .query import MAX_QUERY_LENGTH, MAX_WORDS, parse_query
 
@@ -259,7 +259,8 @@ def _snippets(rows, terms) -> dict[int, str]:
     those columns (a table cell, a caption, an author) are read whole, all in one query
     with their authors and captions: one by one that was three queries per such hit.
     """
-    found = {row["id"]: _first_match(_own_parts(row), terms) for row in rows} if terms else {}
+    terms = Terms(terms)
+    found = {row["id"]: _first_match(_own_parts(row), terms) for row in rows} if terms.pattern else {}
     rest = [pk for pk, f in found.items() if not f]
     if rest:
         wholes = Entry.objects.prefetch_related("bylines__person", "captions").in_bulk(rest)

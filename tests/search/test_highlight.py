@@ -7,7 +7,7 @@ import pytest
 
 from gazetteer.search import analysis
 from gazetteer.search.analysis import configure
-from gazetteer.search.highlight import find_matches, highlight, snippet
+from gazetteer.search.highlight import Terms, find_matches, highlight, snippet
 from gazetteer.search.query import parse_query
 
 REPO = Path(__file__).resolve().parents[2]
@@ -63,6 +63,16 @@ def test_matches_ignore_spaces_next_to_chinese():
 
 def test_longer_terms_win_where_matches_overlap():
     assert highlight("魏都区委", {"魏都", "魏都区"}) == "<mark>魏都区</mark>委"
+
+
+def test_terms_made_once_match_as_the_query_does():
+    # A page's snippets share one Terms: folded, longest first, as each call made them.
+    query = parse_query("魏都 魏都區 pm2.5")
+    terms = Terms(query)
+    text = "魏都区委和ＰＭ２.５"
+    assert find_matches(text, terms) == find_matches(text, query) == [(0, 3, "魏都区"), (5, 10, "pm2.5")]
+    assert snippet(text, terms) == snippet(text, query) == "<mark>魏都区</mark>委和<mark>ＰＭ２.５</mark>"
+    assert Terms([]).pattern is None and find_matches(text, Terms(["  "])) == []
 
 
 def test_latin_is_matched_case_and_width_insensitively():
