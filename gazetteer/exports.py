@@ -1,6 +1,6 @@
 """The 大事记 as files: CSV for spreadsheets, iCalendar for calendars.
 
-Both take the filters of ``/chronicle/`` (``views._chronicle``) and stream plain tuples,
+Both take the filters of ``/chronicle/`` (``views.chronicle._chronicle``) and stream plain tuples,
 never model instances. What ends up in them is text editors typed, so:
 
 - CSV: a cell a spreadsheet would read as a formula (starting with ``= + - @``, a tab
@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import DatePrecision
-from .views import _chronicle
+from .views.chronicle import _chronicle
 
 FIELDS = ("pk", "date", "date_end", "date_precision", "title", "text", "page", "volume__title")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
