@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django import forms
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
@@ -165,3 +166,9 @@ def entry_date_html(entry, form="label"):
     if when.lunar:
         html += LUNAR_HTML
     return html
+
+
+def check_date_range(data: dict) -> None:
+    """A form's ``clean``: refuse a ``date_from`` after its ``date_to`` (search, 大事记)."""
+    if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+        raise forms.ValidationError("起始日期晚于截止日期")

@@ -15,6 +15,7 @@ from django import forms
 from django.urls import reverse
 from whoosh import query as wq
 
+from ..dates import check_date_range
 from ..models import Entry, Section, Volume
 from ..search_indexes import searchable_parts
 from . import dictionary, suggest
@@ -64,8 +65,7 @@ class SearchForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise forms.ValidationError("起始日期晚于截止日期")
+        check_date_range(data)
         return data
 
     def error_message(self):

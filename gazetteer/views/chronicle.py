@@ -10,7 +10,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.shortcuts import render
 
 from .. import figures
-from ..dates import EntryDate, entry_date_html, year_label
+from ..dates import EntryDate, check_date_range, entry_date_html, year_label
 from ..models import Entry, Volume
 from .helpers import (
     paginate,
@@ -31,8 +31,7 @@ class ChronicleForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
-            raise forms.ValidationError("起始日期晚于截止日期")
+        check_date_range(data)
         return data
 
 

@@ -56,6 +56,12 @@ def _name_index(request, model, template):
     )
 
 
+def _mentioned(request, named):
+    """The entries that mention a person or an organisation, a page of them, in volume order."""
+    entries = named.mentioned_in.select_related("volume").order_by("volume__year", "volume__slug", "position")
+    return paginate(request, entries, PER_PAGE)
+
+
 def people(request):
     return _name_index(request, Person, "gazetteer/people.html")
 
@@ -74,13 +80,7 @@ def person(request, pk):
             "speeches": paginate(request, timeline.speeches, PER_PAGE, "speeches_page"),
             "authored": paginate(request, timeline.authored, PER_PAGE, "authored_page"),
             "photos": paginate(request, timeline.photos, PER_PAGE, "photos_page"),
-            "mentioned": paginate(
-                request,
-                person.mentioned_in.select_related("volume").order_by(
-                    "volume__year", "volume__slug", "position"
-                ),
-                PER_PAGE,
-            ),
+            "mentioned": _mentioned(request, person),
         },
     )
 
@@ -105,12 +105,6 @@ def organisation(request, pk):
         {
             "organisation": org,
             "leaders": list(leaders.items()),
-            "mentioned": paginate(
-                request,
-                org.mentioned_in.select_related("volume").order_by(
-                    "volume__year", "volume__slug", "position"
-                ),
-                PER_PAGE,
-            ),
+            "mentioned": _mentioned(request, org),
         },
     )
