@@ -11,9 +11,10 @@ application = get_wsgi_application()
 # runs once in the master, and every worker starts with it in memory.
 from django.urls import get_resolver  # noqa: E402
 
-from gazetteer.search import dictionary  # noqa: E402
+from gazetteer.search import dictionary, unfold  # noqa: E402
 
 dictionary.refresh()
+unfold.classes()  # which characters fold to which: 40 ms once, not in a first search
 # Import every view and what it imports (pypinyin's tables alone are 194,000 lists),
 # then take all that was loaded out of the garbage collector's sight. Python's full
 # collection walks every container object alive: with these tables a worker paused for

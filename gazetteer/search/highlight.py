@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from html import escape
 
+from . import unfold
 from .query import ParsedQuery, normalize, normalize_with_map
 
 # A snippet prefers to start just after one of these when one is close to its start.
@@ -20,9 +21,13 @@ _BREAKS = "。！？；\n!?;"
 
 class Terms:
     """The folded terms of a query and the expression that finds them, made once for
-    every part of every hit of a page (each made them again: 80 times a search)."""
+    every part of every hit of a page (each made them again: 80 times a search).
 
-    __slots__ = ("pattern",)
+    ``prefilter`` finds, in the unfolded text, every place a term can be once folded
+    (``unfold.prefilter``): a text it finds nothing in is not folded at all.
+    """
+
+    __slots__ = ("pattern", "prefilter")
 
     def __init__(self, terms: Iterable[str] | ParsedQuery | str):
         if isinstance(terms, ParsedQuery):
@@ -32,6 +37,7 @@ class Terms:
         # Longer terms first: the alternation then prefers them where matches overlap.
         wanted = sorted({t for t in (normalize(t) for t in terms) if t}, key=len, reverse=True)
         self.pattern = re.compile("|".join(map(re.escape, wanted))) if wanted else None
+        self.prefilter = unfold.prefilter(wanted)
 
 
 def find_matches(text: str, terms: Terms | Iterable[str] | ParsedQuery | str) -> list[tuple[int, int, str]]:
@@ -39,9 +45,12 @@ def find_matches(text: str, terms: Terms | Iterable[str] | ParsedQuery | str) ->
 
     Longer terms win where matches overlap; offsets are in ``text``.
     """
-    pattern = (terms if isinstance(terms, Terms) else Terms(terms)).pattern
+    terms = terms if isinstance(terms, Terms) else Terms(terms)
+    pattern = terms.pattern
     if pattern is None or not text:
         return []
+    if terms.prefilter is not None and terms.prefilter.search(text) is None:
+        return []  # no term can be there once folded: not worth folding
     folded, spaces = normalize_with_map(text)
     out = []
     for m in pattern.finditer(folded):
