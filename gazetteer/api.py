@@ -250,7 +250,7 @@ def search_entries(request):
     if not form.is_valid():
         return error(400, form.error_message())
     try:
-        result = search(form.cleaned_data, request=request)
+        result = search(form.cleaned_data, request=request, aliased=figures.Figures().aliased())
     except SearchUnavailable:
         return error(503, "search is unavailable: the index cannot be read")
     if result.pages and result.page > result.pages:

@@ -92,6 +92,15 @@ class Figures:
         of a volume without entries, which no search finds."""
         return self._get("volume_titles", lambda: dict(Volume.objects.values_list("slug", "title")))
 
+    def aliased(self) -> dict:
+        """{Person: [...], Organisation: [...]}: the people and organisations that have
+        aliases, for the search page's name lookups (``suggest.aliased``): two queries
+        on every search before. An alias's change queues an index task like any other
+        change of a person or organisation, so it is seen by the next search."""
+        return self._get(
+            "aliased", lambda: {model: list(model.objects.exclude(aliases=[]).order_by()) for model in (Person, Organisation)}
+        )
+
     def speakers(self) -> list[str]:
         """The speakers of the archive's speeches, in code-point order (the search
         form's list)."""

@@ -492,6 +492,13 @@ def test_search_keeps_the_query_counts_and_highlights(client, django_assert_max_
     hit = re.search(r'<h2><a href="(/entries/\d+/\?q=[^"]+)">', html).group(1)
     assert hit.endswith("?q=%E7%96%AB%E6%83%85%E9%98%B2%E6%8E%A7")
     assert "<title>“疫情防控”的检索结果 · 方志档案</title>" in html
+    # Again, with what the process keeps per version of the archive: the version, the
+    # hits' rows, the person and organisation pages of the name (one query for both
+    # tables) — the aliases are kept too, not scanned on every search.
+    with CaptureQueriesContext(connection) as ctx:
+        client.get("/search/", {"q": "疫情防控"})
+    assert len(ctx.captured_queries) == 3
+    assert not any("aliases" in q["sql"] for q in ctx.captured_queries)
 
 
 def test_search_facets_are_links_that_combine(client):

@@ -153,10 +153,14 @@ def _parse(text: str, max_words: int = MAX_WORDS):
     return parse_query(text, WORD_FIELDS, grams=GRAM_FIELD, names=NAME_FIELDS, max_words=max_words)
 
 
-def search(data: dict, *, request=None, budget: float = BUDGET, suggestions: bool = True) -> SearchResult:
+def search(
+    data: dict, *, request=None, budget: float = BUDGET, suggestions: bool = True, aliased: dict | None = None
+) -> SearchResult:
     """Run a search for cleaned SearchForm data and return one page of hits with facets.
 
     Never takes much more than ``budget`` seconds: see BUDGET and ``SearchResult.limited``.
+    ``aliased``: every person and organisation with aliases, if the caller keeps them
+    (``figures.Figures.aliased``); otherwise they are looked up.
     """
     dictionary.refresh()
     try:
@@ -222,7 +226,7 @@ def search(data: dict, *, request=None, budget: float = BUDGET, suggestions: boo
     if suggestions:
         # The person page of a name searched for comes before its entries.
         names = pinyin or [result.query]
-        aliases = suggest.aliased(names)
+        aliases = suggest.aliased(names, among=aliased)
         result.names = suggest.pages_named(names, aliases)
         if request is not None:
             for name in result.names:

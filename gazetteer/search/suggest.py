@@ -19,7 +19,8 @@ import threading
 import unicodedata
 from collections import defaultdict
 
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.urls import reverse
 
 from ..models import Organisation, Person
 from . import analysis, dictionary
@@ -135,16 +136,23 @@ def _cjk_names(names) -> list[str]:
     return [analysis.fold(n.strip()) for n in names if n and _CJK_NAME.match(n.strip())]
 
 
-def aliased(names: list[str]) -> dict:
+def aliased(names: list[str], among: dict | None = None) -> dict:
     """Return {model: [rows]} of the people and organisations with one of ``names`` as an
     alias: a scan of the rows that have aliases (a partial index holds them; no index
     can find a word inside the alias lists), shared by ``pages_named`` and
-    ``other_names``. Unordered: sorted by the callers."""
+    ``other_names``. Unordered: sorted by the callers.
+
+    ``among``: {model: [rows]} of every person and organisation with aliases, if the
+    caller keeps them (``figures.Figures.aliased``): then nothing is read.
+    """
     names = _cjk_names(names)
     out = {}
     for model in (Person, Organisation):
         if not names:
             out[model] = []
+            continue
+        if among is not None:
+            out[model] = [obj for obj in among.get(model, ()) if set(obj.aliases) & set(names)]
             continue
         like = Q()
         for name in names:
@@ -162,14 +170,23 @@ def pages_named(names: list[str], aliases: dict | None = None) -> list[dict]:
     """
     names = _cjk_names(names)
     aliases = aliased(names) if aliases is None else aliases
-    out = []
+    if not names:
+        return []
+    # Both tables in one query, each by name through its index, without ORDER BY
+    # (ordered by name, the database walked the whole name index: 27 ms at 30×).
+    by_name = (
+        model.objects.filter(name__in=names).order_by().values_list("pk", "name", Value(kind))
+        for model, kind in ((Person, "person"), (Organisation, "organisation"))
+    )
+    found = {(kind, pk): name for pk, name, kind in next(by_name).union(*by_name, all=True)}
     for model, kind in ((Person, "person"), (Organisation, "organisation")):
-        # By name through its index, without ORDER BY (ordered by name, the database
-        # walked the whole name index: 27 ms at 30×); sorted here.
-        rows = {obj.pk: obj for obj in model.objects.filter(name__in=names).order_by()[:MAX_NAMES]}
-        rows.update((obj.pk, obj) for obj in aliases.get(model, ()))
-        for obj in sorted(rows.values(), key=lambda o: (o.name, o.pk))[:MAX_NAMES]:
-            out.append({"kind": kind, "id": obj.pk, "name": obj.name, "url": obj.get_absolute_url()})
+        found.update(((kind, obj.pk), obj.name) for obj in aliases.get(model, ()))
+    out = []
+    for kind in ("person", "organisation"):
+        pages = sorted((name, pk) for (k, pk), name in found.items() if k == kind)[:MAX_NAMES]
+        out.extend(
+            {"kind": kind, "id": pk, "name": name, "url": reverse(kind, args=[pk])} for name, pk in pages
+        )
     return out[:MAX_NAMES]
 
 

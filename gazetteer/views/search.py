@@ -144,7 +144,7 @@ def search_page(request):
         status = 400
     else:
         try:
-            result = search(form.cleaned_data)
+            result = search(form.cleaned_data, aliased=archive.aliased())
         except SearchUnavailable:
             context["unavailable"] = True
             status = 503
