@@ -14,7 +14,7 @@ from django.urls import get_resolver  # noqa: E402
 from gazetteer.search import dictionary, unfold  # noqa: E402
 
 dictionary.refresh()
-unfold.classes()  # which characters fold to which: 40 ms once, not in a first search
+unfold.classes()  # which characters fold to which: ~75 ms once, not in a first search
 # Import every view and what it imports (pypinyin's tables alone are 194,000 lists),
 # then take all that was loaded out of the garbage collector's sight. Python's full
 # collection walks every container object alive: with these tables a worker paused for

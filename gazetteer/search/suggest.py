@@ -174,11 +174,13 @@ def pages_named(names: list[str], aliases: dict | None = None) -> list[dict]:
         return []
     # Both tables in one query, each by name through its index, without ORDER BY
     # (ordered by name, the database walked the whole name index: 27 ms at 30×).
-    by_name = (
-        model.objects.filter(name__in=names).order_by().values_list("pk", "name", Value(kind))
-        for model, kind in ((Person, "person"), (Organisation, "organisation"))
+    people = Person.objects.filter(name__in=names).order_by().values_list("pk", "name", Value("person"))
+    orgs = (
+        Organisation.objects.filter(name__in=names)
+        .order_by()
+        .values_list("pk", "name", Value("organisation"))
     )
-    found = {(kind, pk): name for pk, name, kind in next(by_name).union(*by_name, all=True)}
+    found = {(kind, pk): name for pk, name, kind in people.union(orgs, all=True)}
     for model, kind in ((Person, "person"), (Organisation, "organisation")):
         found.update(((kind, obj.pk), obj.name) for obj in aliases.get(model, ()))
     out = []

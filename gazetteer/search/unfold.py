@@ -3,7 +3,7 @@ folding, that a text cannot contain a term.
 
 A search page finds each hit's snippet by folding the hit's text (``analysis.fold``:
 OpenCC t2s and the fold table) and looking for the query's folded terms in it: about
-0.4 ms for a 5,000-character speech, folded in full even when the match is elsewhere
+0.26–0.47 ms for a 5,000-character speech, folded in full even when the match is elsewhere
 (李朝锋's speeches have his name in the speaker column only, and each of the twenty
 hits' texts was folded for nothing). ``prefilter(terms)`` is an expression over the
 *unfolded* text that finds every place where a term could be after folding, so a text
@@ -14,7 +14,7 @@ folded text comes from the character at the same place in the original, either
 
 - on its own: the fold table (Ａ → a, compatibility ideographs), then OpenCC's
   character tables (鋒 → 锋). These are read from OpenCC itself, every code point that
-  can be in a table converted once (``_singles``, ~40 ms once per process);
+  can be in a table converted once (``_singles``; the classes take ~75 ms once per process);
 - or inside one of OpenCC's phrases (``opencc-phrases.json``: 乾隆 keeps 乾, which on
   its own becomes 干; 瞭解 → 了解). OpenCC keeps its phrase table only compiled, so
   its keys are written down here, for the OpenCC version pinned in requirements.txt,
@@ -32,7 +32,6 @@ import json
 import logging
 import re
 import threading
-import unicodedata
 from collections.abc import Iterable
 from importlib.metadata import version
 from pathlib import Path
@@ -77,16 +76,11 @@ def _phrase_pairs(phrases: Iterable[str]) -> set[tuple[str, str]]:
 
 
 def _pre_folds() -> dict[str, set[str]]:
-    """{character: the characters that become it before OpenCC's phrases are matched}:
-    the fold table's, and the compatibility ideographs OpenCC normalises first."""
+    """{character: the characters the fold table turns into it before OpenCC matches its
+    phrases} (Ａ → a, compatibility ideographs and Kangxi radicals → unified ones)."""
     out: dict[str, set[str]] = {}
     for c, f in _FOLD_TABLE.items():
         out.setdefault(f, set()).add(c)
-    for lo, hi in ((0xF900, 0xFB00), (0x2F800, 0x2FA20)):
-        for code in range(lo, hi):
-            n = unicodedata.normalize("NFKC", chr(code))
-            if len(n) == 1 and n != chr(code):
-                out.setdefault(n, set()).add(chr(code))
     return out
 
 
